@@ -1,0 +1,1 @@
+"""The documented price schema (JSON/YAML → validated → frozen dataclasses). Boundary code: pydantic."""
