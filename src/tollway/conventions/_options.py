@@ -1,4 +1,8 @@
-"""The named options. Each enum value's docstring says which systems behave that way."""
+"""The named options. Each value's docstring says which systems behave that way.
+
+The sources behind every "(System)" attribution, and the facts that could not be confirmed, are
+listed in docs/conventions.md.
+"""
 
 import dataclasses
 from dataclasses import dataclass
@@ -13,81 +17,106 @@ class TierBounds(StrEnum):
 
     UP_TO_INCLUSIVE = "up_to_inclusive"
     """Tiers end at an inclusive `up_to`: with a first tier up to 5, 5 is in tier 1 and 5.001 in
-    tier 2 (Stripe, OpenMeter)."""
+    tier 2 (Stripe, OpenMeter; Kill Bill, whose tier of `max` blocks of `size` units holds exactly
+    `max × size` units)."""
     INCLUSIVE_INTEGER = "inclusive_integer"
-    """Tiers are inclusive integer ranges 0–10, 11–20: a range starting above 0 counts
-    `min(u, to) - from + 1` units (Lago). Same membership as `up_to_inclusive`."""
+    """Tiers are written as inclusive integer ranges 0–10, 11–20; a range starting above 0 counts
+    `min(u, to) - from + 1` units, so 10.5 puts 0.5 units in 11–20 (Lago). When every range starts
+    exactly where the previous one ends (0–0.1, 0.1–1) Lago counts `min(u, to) - from` instead.
+    Either way the membership is that of `up_to_inclusive`: 10 is in the first tier."""
     ADJACENT = "adjacent"
     """Each tier starts where the previous one ends and includes its start: [0, 10), [10, 20):
-    a usage of exactly 10 is in tier 2 (Lago's decimal ranges, many legacy systems)."""
+    a usage of exactly 10 is in tier 2 (half-open legacy rate tables; none of the profiles)."""
 
 
 class VolumeTierLookup(StrEnum):
     """Which quantity selects the tier of a volume price."""
 
     EXACT = "exact"
-    """The quantity itself."""
+    """The quantity itself: 100.5 with a first tier up to 100 is in tier 2 (Stripe, OpenMeter,
+    Kill Bill)."""
     CEIL = "ceil"
-    """The quantity rounded up to a whole unit: 100.5 falls in 101–200 (Lago)."""
+    """The quantity rounded up to a whole unit before it is compared with the tiers' lower
+    bounds, so a fractional usage never falls between two integer ranges: 100.5 falls in 101–200
+    (Lago)."""
 
 
 class PackageRounding(StrEnum):
     """How a partial package is counted."""
 
     UP = "up"
-    """A started package is a whole package (Lago; Stripe `round: up`)."""
+    """A started package is a whole package: 101 units in packages of 100 are 2 packages (Lago,
+    OpenMeter, Kill Bill's partial blocks; Stripe `transform_quantity.round: up`)."""
     DOWN = "down"
-    """Only complete packages count (Stripe `round: down`)."""
+    """Only complete packages count: 199 units in packages of 100 are 1 package (Stripe
+    `transform_quantity.round: down`)."""
 
 
 class ProrationBasis(StrEnum):
     """How the length of a partial period is counted."""
 
     DAYS_INCLUSIVE = "days_inclusive"
-    """Whole days, counting both the first and the last day (Lago)."""
+    """Whole days, counting both the first and the last day: 10 → 20 March is 11 days (Lago)."""
     DAYS_END_EXCLUSIVE = "days_end_exclusive"
-    """Whole days, start included, end excluded (Kill Bill; half-open periods)."""
+    """Whole days, start included, end excluded: 10 → 20 March is 10 days (Kill Bill; half-open
+    periods)."""
     SECONDS = "seconds"
-    """Elapsed seconds over the seconds of the period (Stripe)."""
+    """Elapsed time over the time of the period, to the second: 12 h of a 30-day month is 1/60
+    (Stripe, OpenMeter)."""
     THIRTY_360 = "thirty_360"
     """Strict 30/360: every month has 30 days; a period ending on a month's last day counts as
-    day 30 (enterprise telecom contracts)."""
+    day 30: 23 May → 15 June is 22/30 (enterprise telecom contracts; Kill Bill with
+    `org.killbill.invoice.proration.fixed.days=30`). The denominator is 30 days a month."""
     ACTUAL_360 = "actual_360"
-    """Actual days over 30 per month (360 per year): "30 days, Actual/360"."""
+    """Actual days over 30 per month (360 per year): 1 → 16 February is 15/30, "30 days,
+    Actual/360". The denominator is 30 days a month."""
 
 
 class ProrationDenominator(StrEnum):
-    """What the counted partial length is divided by (for the day-based bases)."""
+    """What the counted days are divided by, for `days_inclusive` and `days_end_exclusive`.
+
+    `seconds` always divides by the seconds of the period; `thirty_360` and `actual_360` always
+    divide by 30 days a month.
+    """
 
     ACTUAL_PERIOD = "actual_period"
-    """The whole current period: 28–31 days for a month, 90–92 for a quarter (Lago)."""
+    """The whole current billing period: 28–31 days for a month, 90–92 for a quarter (Lago)."""
     BILL_CYCLE_ALIGNED = "bill_cycle_aligned"
-    """The period aligned to the bill-cycle day that contains the interval: Mar 10 → 15 with cycle
-    day 15 is 5/28 (Kill Bill)."""
+    """The period aligned to the bill-cycle day that contains the interval, even when the
+    subscription's own period is shorter: 23 May → 15 June with cycle day 15 is 23/31 (15 May →
+    15 June has 31 days) (Kill Bill)."""
     FIXED_30 = "fixed_30"
-    """Always 30 days per month (Kill Bill option, telecom contracts)."""
+    """Always 30 days per month: 10 days are 10/30 in February and in March (telecom contracts)."""
 
 
 class PartialDay(StrEnum):
     """How a change in the middle of a day counts under a day-based basis."""
 
     CEIL = "ceil"
-    """A started day is a whole day (Lago)."""
+    """A started day is a whole day: an interval from 10 March 15:00 to the end of March counts
+    10 March (Lago)."""
+    CALENDAR_DATE = "calendar_date"
+    """Each instant is first reduced to its calendar date in `time_zone`; with end-exclusive
+    days a change at 10 March 15:00 gives the old price 1–9 March and the new price 10–31 March:
+    the day of a change belongs wholly to the interval that starts on it (Kill Bill)."""
     EXACT = "exact"
-    """The exact fraction of the day."""
+    """The exact fraction of the day: 10 March 15:00 → 11 March 00:00 is 9/24 of a day."""
 
 
 class CreditBasis(StrEnum):
     """Which price an unused prepaid period is credited at on a cancellation or plan change."""
 
     CURRENT_PRICE = "current_price"
-    """The price in force now ("classic" proration, Stripe default before 2024)."""
+    """The price in force now (Stripe "classic" billing mode, the default for subscriptions
+    created with API versions before 2025-09-30.clover)."""
     LAST_BILLED_PRICE = "last_billed_price"
-    """The price actually billed for that period ("flexible"; Lago, Kill Bill)."""
+    """The amount actually billed for that period, never more (Lago, Kill Bill; Stripe "flexible"
+    billing mode)."""
 
 
 increment_rounding_decimals_max: Final = 12
 proration_fraction_decimals_max: Final = 28
+_custom_suffix: Final = "+custom"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,24 +132,36 @@ class Conventions:
     """
 
     name: str
+    """The profile these conventions come from; `+custom` once any option was replaced."""
     rounding_mode: RoundingMode
+    """How amounts are rounded to the currency's minor unit (and increments to their decimals)."""
     rounding_stage: RoundingStage
+    """Where amounts are rounded to the currency's minor unit: per breakdown step, line or invoice."""
     tier_bounds: TierBounds
+    """How tier bounds are written and which tier a usage exactly on a bound belongs to."""
     volume_tier_lookup: VolumeTierLookup
+    """Which quantity selects the tier of a volume price."""
     flat_fee_at_zero: bool
+    """Whether zero usage still pays the first tier's flat fee (graduated and volume prices)."""
     package_rounding: PackageRounding
+    """Whether a started package counts as a whole package."""
     increment_rounding_decimals: int | None
     """Decimals each rating increment's cost is rounded to before summing (CGRateS: 5); None: exact."""
     proration_basis: ProrationBasis
+    """How the length of a partial period is counted."""
     proration_denominator: ProrationDenominator
+    """What counted days are divided by (day-based bases only)."""
     partial_day: PartialDay
+    """How a change in the middle of a day counts under a day-based basis."""
     proration_fraction_decimals: int | None
     """Decimals a proration fraction is rounded to (half-up) before use (Kill Bill: 9); None: exact."""
     credit_basis: CreditBasis
+    """Which price an unused prepaid period is credited at."""
     time_zone: str
     """IANA zone in which dates, days and bill-cycle days are counted, e.g. "UTC", "America/New_York"."""
 
     def __post_init__(self) -> None:
+        assert self.name, "conventions need a name"
         decimals = self.increment_rounding_decimals
         assert decimals is None or 0 <= decimals <= increment_rounding_decimals_max
         fraction = self.proration_fraction_decimals
@@ -128,7 +169,13 @@ class Conventions:
         assert self.time_zone, "time_zone must name an IANA zone"
 
     def replace(self, **changes: object) -> "Conventions":
-        """A copy with some options changed (the name records that it was customised)."""
+        """A copy with some options changed; the name records that it was customised.
+
+        >>> from tollway.conventions import profile
+        >>> profile("killbill").replace(time_zone="Europe/Paris").name
+        'killbill+custom'
+        """
         if "name" not in changes:
-            changes["name"] = f"{self.name}+custom"
+            already_custom = self.name.endswith(_custom_suffix)
+            changes["name"] = self.name if already_custom else f"{self.name}{_custom_suffix}"
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

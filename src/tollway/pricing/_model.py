@@ -46,6 +46,9 @@ class PriceDefinition:
     description: str | None = None
     profile: str | None = None
     convention_overrides: Mapping[str, object] = field(default_factory=dict)
+    document: Mapping[str, object] | None = field(default=None, compare=False, repr=False)
+    """The canonical price document this definition was read from (numbers as strings), for storage:
+    `parse_price_definition(definition.document)` gives back an equal definition."""
 
     def conventions(self, default: Conventions) -> Conventions:
         base = profile(self.profile) if self.profile is not None else default

@@ -1,0 +1,34 @@
+"""Billing: charges for a cycle, assembled into bills shaped like TMF678.
+
+Owns: the bill and line model (`CustomerBill`, `AppliedBillingRate`), and computing a cycle's
+charges — recurring with proration on lifecycle changes, one-time, rated usage, bundle and
+contract discounts, commitment shortfalls, credits, taxes behind an interface — into draft bills,
+consolidated for account hierarchies.
+Invariants: a bill's totals are the sums of its lines, checked on creation; issued bills never
+change (corrections are credit notes or adjustment lines on a later bill).
+May import: the pure core and the domain packages. The computation is pure; persistence and
+numbering live in the bill-run orchestrator.
+"""
+
+from tollway.billing._bill import (
+    AppliedBillingRate,
+    AppliedTax,
+    BillCategory,
+    BillState,
+    ChargeType,
+    CustomerBill,
+    TaxItem,
+)
+from tollway.billing._inputs import BillingInputs, ManualCredit
+
+__all__ = [
+    "AppliedBillingRate",
+    "AppliedTax",
+    "BillCategory",
+    "BillState",
+    "BillingInputs",
+    "ChargeType",
+    "CustomerBill",
+    "ManualCredit",
+    "TaxItem",
+]

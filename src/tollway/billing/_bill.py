@@ -1,0 +1,154 @@
+"""Bills and their lines, shaped like TMF678 `customerBill` and `appliedCustomerBillingRate`."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from tollway.money import Currency, Money, sum_money
+from tollway.pricing import BreakdownLine
+
+
+class ChargeType(StrEnum):
+    """What a line charges for; maps onto TMF678 appliedBillingRateType."""
+
+    RECURRING = "recurring"
+    ONE_TIME = "one_time"
+    USAGE = "usage"
+    DISCOUNT = "discount"
+    """Bundle and contract discounts (negative)."""
+    PENALTY = "penalty"
+    """Commitment shortfalls and early-termination charges (appliedPenaltyCharge)."""
+    CREDIT = "credit"
+    """Manual credits and credits for unused prepaid time (appliedBillingCredit; negative)."""
+    ADJUSTMENT = "adjustment"
+    """Re-rating corrections of lines on earlier, issued bills (positive or negative)."""
+
+    @property
+    def tmf_rate_type(self) -> str:
+        if self in (ChargeType.CREDIT, ChargeType.DISCOUNT):
+            return "appliedBillingCredit"
+        if self is ChargeType.PENALTY:
+            return "appliedPenaltyCharge"
+        return "appliedBillingCharge"
+
+
+class BillState(StrEnum):
+    """draft → issued → void. Only drafts change; an issued bill is corrected by a credit note."""
+
+    DRAFT = "draft"
+    ISSUED = "issued"
+    VOID = "void"
+
+
+class BillCategory(StrEnum):
+    NORMAL = "normal"
+    CREDIT_NOTE = "creditNote"
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedTax:
+    """A tax on one line (TMF678 `appliedTax`)."""
+
+    tax_category: str
+    jurisdiction_id: str
+    tax_rate: Decimal
+    taxable_amount: Money
+    tax_amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class TaxItem:
+    """A bill-level tax total per category and rate (TMF678 `taxItem`)."""
+
+    tax_category: str
+    tax_rate: Decimal
+    tax_amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedBillingRate:
+    """One bill line (TMF678 `appliedCustomerBillingRate`), keyed by circuit, charge type and
+    period coverage. `amount` is tax-excluded and rounded at the line's named rounding point;
+    `precise_amount` is the exact value before that rounding."""
+
+    id: str
+    billing_account_id: str
+    charge_type: ChargeType
+    name: str
+    period_start: datetime
+    period_end: datetime
+    quantity: Decimal
+    amount: Money
+    precise_amount: Decimal
+    product_id: str | None = None
+    circuit_id: str | None = None
+    price_id: str | None = None
+    unit: str | None = None
+    unit_price: Decimal | None = None
+    breakdown: tuple[BreakdownLine, ...] = ()
+    taxes: tuple[AppliedTax, ...] = ()
+    related_bill_no: str | None = None
+    """For adjustments and credit-note lines: the issued bill being corrected."""
+
+    def __post_init__(self) -> None:
+        assert self.period_start <= self.period_end, f"{self.id}: period coverage is reversed"
+        assert self.amount.is_rounded, f"{self.id}: a bill line's amount is rounded"
+
+    @property
+    def tax_amount(self) -> Money:
+        return sum_money([tax.tax_amount for tax in self.taxes], self.amount.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerBill:
+    """A TMF678 `customerBill`: the invoice (or credit note) of one paying billing account.
+
+    `billing_account_id` is the paying account; lines may belong to child accounts rolled up onto
+    it (`consolidated_account_ids`). `bill_no` is assigned only when the bill is issued, from a
+    gapless per-series sequence. The totals are derived from the lines and checked on creation.
+    """
+
+    id: str
+    billing_account_id: str
+    currency: Currency
+    billing_period_start: datetime
+    billing_period_end: datetime
+    bill_date: date
+    lines: tuple[AppliedBillingRate, ...]
+    tax_items: tuple[TaxItem, ...] = ()
+    state: BillState = BillState.DRAFT
+    category: BillCategory = BillCategory.NORMAL
+    bill_no: str | None = None
+    consolidated_account_ids: tuple[str, ...] = ()
+    related_bill_no: str | None = None
+    payment_due_date: date | None = None
+    run_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        assert all(line.amount.currency == self.currency for line in self.lines)
+        assert (self.bill_no is None) == (self.state is BillState.DRAFT), (
+            f"{self.id}: a bill number is given exactly when the bill is issued"
+        )
+        line_tax = sum_money([line.tax_amount for line in self.lines], self.currency)
+        item_tax = sum_money([item.tax_amount for item in self.tax_items], self.currency)
+        assert not self.tax_items or line_tax == item_tax, (
+            f"{self.id}: tax items differ from line taxes"
+        )
+
+    @property
+    def tax_excluded_amount(self) -> Money:
+        return sum_money([line.amount for line in self.lines], self.currency)
+
+    @property
+    def tax_amount(self) -> Money:
+        return sum_money([line.tax_amount for line in self.lines], self.currency)
+
+    @property
+    def tax_included_amount(self) -> Money:
+        return self.tax_excluded_amount + self.tax_amount
+
+    @property
+    def amount_due(self) -> Money:
+        return self.tax_included_amount
