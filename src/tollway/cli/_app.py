@@ -15,7 +15,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-error_console = Console(stderr=True)
+error_console = Console(stderr=True, soft_wrap=True)
 exit_code_user_error = 2
 
 

@@ -102,7 +102,7 @@ def parse_price_definition(data: object, *, prefix: str = "") -> PriceDefinition
         description=spec.description,
         profile=spec.profile,
         convention_overrides=overrides,
-        document=spec.model_dump(mode="json"),
+        document=spec.model_dump(mode="json", exclude_unset=True),
     )
 
 

@@ -1,0 +1,5 @@
+"""`python -m tollway` runs the command line."""
+
+from tollway.cli import main
+
+main()
