@@ -173,6 +173,12 @@ class TestArithmetic:
         assert (-a).amount == Decimal("-10.10")
         assert abs(-a) == a
 
+    def test_negation_keeps_every_digit(self) -> None:
+        # 38 significant digits survive; the default context (28 digits) would round them.
+        long = Money.of("1234567890.1234567890123456789012345678", "USD")
+        assert (-long).amount == Decimal("-1234567890.1234567890123456789012345678")
+        assert abs(-long) == long
+
     def test_currencies_never_mix(self) -> None:
         with pytest.raises(CurrencyMismatchError, match="USD and EUR"):
             Money.of("1", "USD") + Money.of("1", "EUR")

@@ -19,16 +19,40 @@ from tollway.billing._bill import (
     CustomerBill,
     TaxItem,
 )
+from tollway.billing._charges import BillingError
+from tollway.billing._compute import compute_bills
+from tollway.billing._corrections import credit_note_for, line_key, rerate_adjustments
+from tollway.billing._cycle import BillCycle, bill_cycle_for
 from tollway.billing._inputs import BillingInputs, ManualCredit
+from tollway.billing._tax import TaxCalculator, ZeroTax
+from tollway.billing._usage import (
+    UsageChargeKey,
+    UsageChargeKeyError,
+    parse_usage_charge_key,
+    usage_charge_key,
+)
 
 __all__ = [
     "AppliedBillingRate",
     "AppliedTax",
     "BillCategory",
+    "BillCycle",
     "BillState",
+    "BillingError",
     "BillingInputs",
     "ChargeType",
     "CustomerBill",
     "ManualCredit",
+    "TaxCalculator",
     "TaxItem",
+    "UsageChargeKey",
+    "UsageChargeKeyError",
+    "ZeroTax",
+    "bill_cycle_for",
+    "compute_bills",
+    "credit_note_for",
+    "line_key",
+    "parse_usage_charge_key",
+    "rerate_adjustments",
+    "usage_charge_key",
 ]

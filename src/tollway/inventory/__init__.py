@@ -9,5 +9,14 @@ May import: the pure core. Never I/O.
 """
 
 from tollway.inventory._model import LifecycleAction, LifecycleEvent, Product
+from tollway.inventory._timeline import LifecycleError, Segment, event_instants, segments
 
-__all__ = ["LifecycleAction", "LifecycleEvent", "Product"]
+__all__ = [
+    "LifecycleAction",
+    "LifecycleError",
+    "LifecycleEvent",
+    "Product",
+    "Segment",
+    "event_instants",
+    "segments",
+]

@@ -134,10 +134,11 @@ class Money:
         return Money(MONEY_CONTEXT.subtract(self.amount, other.amount), self.currency)
 
     def __neg__(self) -> "Money":
-        return Money(-self.amount, self.currency)
+        # copy_negate is exact; unary minus would round to the thread's context (28 digits).
+        return Money(self.amount.copy_negate(), self.currency)
 
     def __abs__(self) -> "Money":
-        return Money(abs(self.amount), self.currency)
+        return Money(self.amount.copy_abs(), self.currency)
 
     def __mul__(self, factor: Decimal | int) -> "Money":
         if isinstance(factor, float):

@@ -1,0 +1,271 @@
+"""`compute_bills`: the pure computation of a bill run, from one snapshot to draft bills.
+
+One draft bill per paying account with a bill-cycle date in the run's window, carrying its own
+lines and those of the non-paying accounts that roll up onto it. The same inputs always give the
+same bills: everything is iterated in sorted order and ids are derived from keys.
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Final
+
+from tollway.accounts import BillingAccount, paying_account_of
+from tollway.billing._bill import AppliedBillingRate, CustomerBill
+from tollway.billing._charges import BillingError, Charge, to_line
+from tollway.billing._credits import manual_credit_charges
+from tollway.billing._cycle import BillCycle, bill_cycle_for
+from tollway.billing._discounts import discount_charges
+from tollway.billing._inputs import BillingInputs
+from tollway.billing._penalties import commitment_charges, early_termination_charges
+from tollway.billing._prices import AccountContext, offering_price_index
+from tollway.billing._recurring import (
+    advance_charges,
+    arrears_charges,
+    one_time_charges,
+    settlement_charges,
+)
+from tollway.billing._tax import ZERO_TAX, TaxCalculator
+from tollway.billing._usage import parse_usage_charge_key, usage_charges
+from tollway.catalog import ProductOfferingPrice
+from tollway.inventory import Product
+from tollway.money import Money
+from tollway.rating.reference import RatedCharge
+
+_NO_TOTALS: Final[Mapping[tuple[str, str], Money]] = MappingProxyType({})
+
+
+def _hierarchy_groups(inputs: BillingInputs) -> dict[str, list[str]]:
+    """Each paying account's id with the ids of the accounts its bill carries (itself first)."""
+    groups: dict[str, list[str]] = {}
+    for account_id in sorted(inputs.accounts):
+        payer = paying_account_of(account_id, inputs.accounts)
+        groups.setdefault(payer.id, []).append(account_id)
+    return {
+        payer_id: sorted(members, key=lambda member: (member != payer_id, member))
+        for payer_id, members in groups.items()
+    }
+
+
+def _products_by_account(inputs: BillingInputs) -> dict[str, list[Product]]:
+    found: dict[str, list[Product]] = {}
+    for product_id in sorted(inputs.products):
+        product = inputs.products[product_id]
+        if product.billing_account_id not in inputs.accounts:
+            raise BillingError(
+                f"product {product.id!r} (circuit {product.circuit_id}) names unknown billing "
+                f"account {product.billing_account_id!r}"
+            )
+        found.setdefault(product.billing_account_id, []).append(product)
+    return found
+
+
+def _usage_by_account(
+    rated_usage: Sequence[RatedCharge], inputs: BillingInputs
+) -> dict[str, list[RatedCharge]]:
+    found: dict[str, list[RatedCharge]] = {}
+    for charge in sorted(rated_usage, key=lambda charge: (charge.charge_key, charge.price_id)):
+        account_id = parse_usage_charge_key(charge.charge_key).billing_account_id
+        if account_id not in inputs.accounts:
+            raise BillingError(
+                f"rated charge {charge.charge_key!r} names unknown billing account {account_id!r}"
+            )
+        found.setdefault(account_id, []).append(charge)
+    return found
+
+
+def _account_charges(
+    account_id: str,
+    products: Sequence[Product],
+    usage: Sequence[RatedCharge],
+    previously_billed: Sequence[AppliedBillingRate],
+    context: AccountContext,
+) -> list[Charge]:
+    """Every charge of one account on its bill, before discounts and commitments."""
+    charges: list[Charge] = []
+    for product in products:
+        charges.extend(advance_charges(product, context))
+        charges.extend(settlement_charges(product, previously_billed, context))
+        charges.extend(arrears_charges(product, context))
+        charges.extend(one_time_charges(product, context))
+        charges.extend(early_termination_charges(product, context))
+    charges.extend(usage_charges(usage, context))
+    charges.extend(manual_credit_charges(context.inputs.credits, context))
+    assert all(charge.billing_account_id == account_id for charge in charges)
+    return charges
+
+
+def _lines(
+    charges: Sequence[Charge], bill_id: str, payer: BillingAccount
+) -> tuple[AppliedBillingRate, ...]:
+    """The bill's lines in key order, each with its derived id; two lines with one key are an
+    input error (a rated charge given twice)."""
+    ordered = sorted(charges, key=Charge.sort_key)
+    seen: set[str] = set()
+    for charge in ordered:
+        identity = charge.identity()
+        if identity in seen:
+            raise BillingError(f"bill {bill_id}: two charges with the same key {identity!r}")
+        seen.add(identity)
+    lines = tuple(to_line(charge, bill_id=bill_id, currency=payer.currency) for charge in ordered)
+    assert len({line.id for line in lines}) == len(lines), f"bill {bill_id}: line id collision"
+    return lines
+
+
+def _assemble(
+    payer: BillingAccount,
+    members: Sequence[str],
+    cycle: BillCycle,
+    charges: Sequence[Charge],
+    *,
+    bill_date: date,
+    run_id: str,
+    tax: TaxCalculator,
+    inputs: BillingInputs,
+) -> CustomerBill:
+    bill_id = f"draft:{payer.id}:{cycle.cycle_date.date().isoformat()}"
+    lines = _lines(charges, bill_id, payer)
+    party = inputs.parties.get(payer.party_id)
+    if party is None:
+        raise BillingError(f"billing account {payer.id!r} names unknown party {payer.party_id!r}")
+    taxed, tax_items = tax.apply(lines, account=payer, party=party, inputs=inputs)
+    assert [(line.id, line.amount) for line in taxed] == [
+        (line.id, line.amount) for line in lines
+    ], "the tax step changed a line's id or tax-excluded amount"
+    bill = CustomerBill(
+        id=bill_id,
+        billing_account_id=payer.id,
+        currency=payer.currency,
+        billing_period_start=cycle.current.start,
+        billing_period_end=cycle.current.end,
+        bill_date=bill_date,
+        lines=taxed,
+        tax_items=tax_items,
+        consolidated_account_ids=tuple(member for member in members if member != payer.id),
+        run_id=run_id,
+        extra={
+            "closed_period_start": cycle.closed.start.isoformat(),
+            "closed_period_end": cycle.closed.end.isoformat(),
+        },
+    )
+    expected = sum((charge.amount for charge in charges), Decimal(0))
+    assert bill.tax_excluded_amount.amount == expected, f"{bill_id}: total differs from its lines"
+    return bill
+
+
+def _charges_for(
+    payer: BillingAccount,
+    members: Sequence[str],
+    cycle: BillCycle,
+    *,
+    products: Mapping[str, Sequence[Product]],
+    usage: Mapping[str, Sequence[RatedCharge]],
+    previously_billed: Sequence[AppliedBillingRate],
+    year_to_date: Mapping[tuple[str, str], Money],
+    price_index: Mapping[str, ProductOfferingPrice],
+    inputs: BillingInputs,
+) -> list[Charge]:
+    contexts = {
+        member: AccountContext.of(inputs, inputs.accounts[member], cycle, price_index)
+        for member in members
+    }
+    charges: list[Charge] = []
+    for member in members:
+        charges.extend(
+            _account_charges(
+                member,
+                products.get(member, ()),
+                usage.get(member, ()),
+                previously_billed,
+                contexts[member],
+            )
+        )
+    charges.extend(discount_charges(charges, contexts))
+    agreements = [
+        inputs.agreements[agreement_id]
+        for agreement_id in sorted(inputs.agreements)
+        if inputs.agreements[agreement_id].billing_account_id in contexts
+    ]
+    charges.extend(commitment_charges(charges, agreements, contexts, year_to_date))
+    return charges
+
+
+def compute_bills(
+    inputs: BillingInputs,
+    *,
+    period_start: datetime,
+    period_end: datetime,
+    bill_date: date,
+    rated_usage: Sequence[RatedCharge],
+    previously_billed: Sequence[AppliedBillingRate] = (),
+    tax: TaxCalculator = ZERO_TAX,
+    run_id: str,
+    year_to_date: Mapping[tuple[str, str], Money] = _NO_TOTALS,
+) -> tuple[CustomerBill, ...]:
+    """Draft bills of every paying account with a bill-cycle date in [period_start, period_end).
+
+    Each bill covers its account's current period in advance and its closed period in arrears
+    (see `bill_cycle_for`). `rated_usage` holds the rated charges to bill, keyed by
+    `usage_charge_key`; each must belong to an account billed by this run and to a closed period.
+    `previously_billed` holds the lines already billed in advance for the closed periods (the
+    previous bills' lines may be passed whole: other lines are ignored); what changed since is
+    settled. `year_to_date` gives, per (agreement id, commitment id), the counted total of the
+    earlier bills of a contract year an annual commitment closes on this bill.
+
+    >>> from datetime import UTC
+    >>> from tollway.billing._examples import tiny_inputs
+    >>> bills = compute_bills(tiny_inputs(), period_start=datetime(2026, 4, 1, tzinfo=UTC),
+    ...     period_end=datetime(2026, 4, 2, tzinfo=UTC), bill_date=date(2026, 4, 1),
+    ...     rated_usage=(), run_id="run-1")
+    >>> # March 16-31 was never billed in advance: 16/31 x 100.00 = 51.61; April in advance.
+    >>> [(f"{line.period_start:%b %d}-{line.period_end:%b %d}", str(line.amount))
+    ...  for line in bills[0].lines]
+    [('Mar 16-Apr 01', '51.61 USD'), ('Apr 01-May 01', '100.00 USD')]
+    """
+    price_index = offering_price_index(inputs)
+    products = _products_by_account(inputs)
+    usage = _usage_by_account(rated_usage, inputs)
+    bills: list[CustomerBill] = []
+    billed: set[str] = set()
+    for payer_id, members in sorted(_hierarchy_groups(inputs).items()):
+        payer = inputs.accounts[payer_id]
+        cycle = bill_cycle_for(payer, window_start=period_start, window_end=period_end)
+        if cycle is None:
+            continue
+        billed.update(members)
+        charges = _charges_for(
+            payer,
+            members,
+            cycle,
+            products=products,
+            usage=usage,
+            previously_billed=previously_billed,
+            year_to_date=year_to_date,
+            price_index=price_index,
+            inputs=inputs,
+        )
+        bills.append(
+            _assemble(
+                payer,
+                members,
+                cycle,
+                charges,
+                bill_date=bill_date,
+                run_id=run_id,
+                tax=tax,
+                inputs=inputs,
+            )
+        )
+    _check_usage_billed(usage, billed)
+    return tuple(bills)
+
+
+def _check_usage_billed(usage: Mapping[str, Sequence[RatedCharge]], billed: set[str]) -> None:
+    for account_id in sorted(usage):
+        if account_id not in billed:
+            key = usage[account_id][0].charge_key
+            raise BillingError(
+                f"rated charge {key!r}: billing account {account_id!r} has no bill-cycle date in "
+                "this run's window; pass only the rated usage of the accounts the run bills"
+            )

@@ -1,0 +1,129 @@
+"""Which cycle a bill run bills for an account, and the two periods that bill covers.
+
+An account is billed on its bill-cycle dates: local midnight of its bill-cycle day (29–31 clamp to
+short months) in its time zone, monthly. A run over the window [window_start, window_end) bills
+every paying account with a bill-cycle date D in the window. That bill covers two periods:
+
+- the *current* period [D, next cycle date): recurring charges billed in advance;
+- the *closed* period [previous cycle date, D): recurring charges billed in arrears, usage, one-time
+  charges of activations, early-termination charges of disconnects, and the settlement of changes
+  to what was billed in advance for it.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from tollway.accounts import BillingAccount
+from tollway.billing._charges import BillingError
+from tollway.periods import BillingPeriod, Cadence, next_period, period_containing
+
+MONTHS_PER_YEAR: Final = 12
+_JUST_BEFORE: Final = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class BillCycle:
+    """The periods one account's bill covers: `current` (in advance) and `closed` (in arrears)."""
+
+    current: BillingPeriod
+    closed: BillingPeriod
+    bill_cycle_day: int
+    time_zone: str
+
+    def __post_init__(self) -> None:
+        assert self.closed.end == self.current.start, (
+            "the closed period ends where the current starts"
+        )
+
+    @property
+    def cycle_date(self) -> datetime:
+        """The bill-cycle date D: the end of the closed period, the start of the current one."""
+        return self.current.start
+
+
+def _period_of(account: BillingAccount, instant: datetime) -> BillingPeriod:
+    return period_containing(
+        instant,
+        cadence=Cadence.MONTHLY,
+        time_zone=account.time_zone,
+        bill_cycle_day=account.bill_cycle_day,
+    )
+
+
+def bill_cycle_for(
+    account: BillingAccount, *, window_start: datetime, window_end: datetime
+) -> BillCycle | None:
+    """The cycle billed for `account` by a run over [window_start, window_end), or None when no
+    bill-cycle date of the account falls in the window. A window holding two of its cycle dates
+    (longer than a month) is refused: each cycle is a bill of its own.
+
+    >>> from tollway.money import currency
+    >>> account = BillingAccount("A1", "p1", "Acme", currency("USD"), 1, "UTC")
+    >>> cycle = bill_cycle_for(account, window_start=datetime(2026, 4, 1, tzinfo=UTC),
+    ...                        window_end=datetime(2026, 4, 2, tzinfo=UTC))
+    >>> cycle.closed.start.date(), cycle.current.start.date(), cycle.current.end.date()
+    (datetime.date(2026, 3, 1), datetime.date(2026, 4, 1), datetime.date(2026, 5, 1))
+    >>> bill_cycle_for(account, window_start=datetime(2026, 4, 2, tzinfo=UTC),
+    ...                window_end=datetime(2026, 4, 30, tzinfo=UTC)) is None
+    True
+    """
+    assert window_start.tzinfo is not None and window_end.tzinfo is not None
+    if window_end <= window_start:
+        raise BillingError(
+            f"bill run window: the end {window_end.isoformat()} must be after the start "
+            f"{window_start.isoformat()}"
+        )
+    containing = _period_of(account, window_start)
+    current = containing if containing.start == window_start else next_period(containing)
+    if current.start >= window_end:
+        return None
+    if current.end < window_end:
+        raise BillingError(
+            f"billing account {account.id!r}: the run window {window_start.isoformat()} to "
+            f"{window_end.isoformat()} holds two of its bill-cycle dates "
+            f"({current.start.date()} and {current.end.date()}); run one window per cycle"
+        )
+    closed = _period_of(account, current.start - _JUST_BEFORE)
+    return BillCycle(
+        current=current,
+        closed=closed,
+        bill_cycle_day=account.bill_cycle_day,
+        time_zone=account.time_zone,
+    )
+
+
+def add_months(instant: datetime, months: int, *, time_zone: str) -> datetime:
+    """The same local wall-clock time `months` later, the day clamped to the month's end.
+
+    >>> add_months(datetime(2026, 1, 31, tzinfo=UTC), 1, time_zone="UTC").date()
+    datetime.date(2026, 2, 28)
+    """
+    local = instant.astimezone(ZoneInfo(time_zone))
+    month_index = local.year * MONTHS_PER_YEAR + local.month - 1 + months
+    year, month_zero = divmod(month_index, MONTHS_PER_YEAR)
+    day = min(local.day, calendar.monthrange(year, month_zero + 1)[1])
+    moved = local.replace(year=year, month=month_zero + 1, day=day)
+    # Through UTC and back: a wall-clock time that does not exist moves to the instant it denotes.
+    return moved.astimezone(UTC).astimezone(local.tzinfo)
+
+
+def whole_months_between(*, start: datetime, end: datetime, time_zone: str) -> int:
+    """How many whole months fit from `start` to `end` (0 when `end` is not after `start`).
+
+    >>> whole_months_between(start=datetime(2026, 3, 16, tzinfo=UTC),
+    ...                      end=datetime(2027, 1, 1, tzinfo=UTC), time_zone="UTC")
+    9
+    """
+    if end <= start:
+        return 0
+    local_start = start.astimezone(ZoneInfo(time_zone))
+    local_end = end.astimezone(local_start.tzinfo)
+    months = (local_end.year - local_start.year) * MONTHS_PER_YEAR + (
+        local_end.month - local_start.month
+    )
+    while months > 0 and add_months(start, months, time_zone=time_zone) > end:
+        months -= 1
+    return months

@@ -1,0 +1,347 @@
+"""Recurring charges (MRC in advance or in arrears), their settlement, and one-time charges.
+
+A recurring price is the price of one whole billing period. Each active segment of a product in a
+period gets one line per recurring price of its offering, prorated over the segment with the
+account's conventions (`tollway.periods.prorate`). Contiguous segments that leave a price and its
+quantity unchanged (a bandwidth change under a flat price) are merged into one line.
+
+Settlement of advance billing: the bill at cycle date D billed [D, next D) in advance from what it
+knew at D. On the next bill the closed period is settled against `previously_billed`: the unused
+part of a billed line that no longer holds (a disconnect, an upgrade, a suspension) is credited at
+the conventions' credit basis (`tollway.periods.unused_credit`), and every part of an active
+segment that no billed line covers (the new offering after an upgrade, a circuit activated after
+the advance bill) is charged, prorated.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from tollway.billing._bill import AppliedBillingRate, ChargeType
+from tollway.billing._charges import Charge
+from tollway.billing._prices import (
+    AccountContext,
+    definition_for,
+    price_name,
+    priced,
+    prices_of_kind,
+    quantity_for,
+)
+from tollway.catalog import ChargeKind, ProductOfferingPrice
+from tollway.inventory import LifecycleAction, Product
+from tollway.inventory._timeline import event_instants, segments
+from tollway.money import MONEY_CONTEXT
+from tollway.periods import BillingPeriod, Credit, prorate, unused_credit
+from tollway.pricing import BreakdownLine
+
+PERIOD_PRICE_KIND = "period_price"
+PRORATION_KIND = "proration"
+UNUSED_CREDIT_KIND = "unused_credit"
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A stretch [start, end) of a period over which one recurring price applies unchanged."""
+
+    start: datetime
+    end: datetime
+    offering_price: ProductOfferingPrice
+    quantity: Decimal
+
+    def continues(self, other: "Piece") -> bool:
+        return (
+            other.start == self.end
+            and other.offering_price.id == self.offering_price.id
+            and other.quantity == self.quantity
+        )
+
+
+def recurring_pieces(
+    product: Product, period: BillingPeriod, kind: ChargeKind, context: AccountContext
+) -> list[Piece]:
+    """The stretches of `period` the product's active segments owe each price of `kind` for.
+
+    Prices are those in force at each segment's start (a catalog price change applies from the
+    next segment or period)."""
+    found: list[Piece] = []
+    for segment in segments(product, start=period.start, end=period.end):
+        if not segment.active:
+            continue
+        for offering_price in prices_of_kind(
+            context.inputs, segment.offering_id, segment.start, (kind,)
+        ):
+            quantity = quantity_for(offering_price, segment.bandwidth_mbps)
+            found.append(Piece(segment.start, segment.end, offering_price, quantity))
+    return _merged(found)
+
+
+def _merged(pieces: list[Piece]) -> list[Piece]:
+    ordered = sorted(pieces, key=lambda piece: (piece.offering_price.id, piece.start))
+    merged: list[Piece] = []
+    for piece in ordered:
+        if merged and merged[-1].continues(piece):
+            last = merged.pop()
+            piece = Piece(last.start, piece.end, piece.offering_price, piece.quantity)
+        merged.append(piece)
+    return merged
+
+
+def _breakdown(
+    full_amount: Decimal, quantity: Decimal, prorated: Decimal, fraction: Decimal, how: str
+) -> tuple[BreakdownLine, ...]:
+    """The whole period's price, then what proration takes off it: they sum to the line."""
+    whole = BreakdownLine(
+        PERIOD_PRICE_KIND, "price of the whole period", quantity, None, full_amount
+    )
+    if fraction == 1:
+        return (whole,)
+    return (
+        whole,
+        BreakdownLine(
+            PRORATION_KIND, how, fraction, None, MONEY_CONTEXT.subtract(prorated, full_amount)
+        ),
+    )
+
+
+def recurring_charge(
+    piece: Piece, product: Product, period: BillingPeriod, context: AccountContext
+) -> Charge:
+    """The line for one piece: the period price prorated over the piece."""
+    offering_price = piece.offering_price
+    full_amount = priced(offering_price, product, piece.quantity, context).amount.amount
+    share = prorate(
+        full_amount,
+        interval_start=piece.start,
+        interval_end=piece.end,
+        period=period,
+        conventions=context.conventions,
+        bill_cycle_day=context.cycle.bill_cycle_day,
+    )
+    return Charge(
+        billing_account_id=product.billing_account_id,
+        charge_type=ChargeType.RECURRING,
+        name=price_name(offering_price),
+        period_start=piece.start,
+        period_end=piece.end,
+        quantity=piece.quantity,
+        precise_amount=share.amount,
+        amount=context.rounded(share.amount),
+        product_id=product.id,
+        circuit_id=product.circuit_id,
+        price_id=offering_price.id,
+        unit=definition_for(offering_price, product, context.inputs).unit,
+        unit_price=full_amount if piece.quantity == 1 else None,
+        breakdown=_breakdown(
+            full_amount, piece.quantity, share.amount, share.fraction, share.description
+        ),
+        kind=offering_price.kind,
+        discountable=True,
+        detail=offering_price.kind.value,
+    )
+
+
+def advance_charges(product: Product, context: AccountContext) -> list[Charge]:
+    """Recurring charges billed in advance for the current period."""
+    period = context.cycle.current
+    pieces = recurring_pieces(product, period, ChargeKind.RECURRING_ADVANCE, context)
+    return [recurring_charge(piece, product, period, context) for piece in pieces]
+
+
+def arrears_charges(product: Product, context: AccountContext) -> list[Charge]:
+    """Recurring charges billed in arrears for the closed period."""
+    period = context.cycle.closed
+    pieces = recurring_pieces(product, period, ChargeKind.RECURRING_ARREARS, context)
+    return [recurring_charge(piece, product, period, context) for piece in pieces]
+
+
+def one_time_charges(product: Product, context: AccountContext) -> list[Charge]:
+    """The offering's one-time prices (installation, NRC) for an activation in the closed period."""
+    found: list[Charge] = []
+    for activated_at in event_instants(product, LifecycleAction.ACTIVATE):
+        if not context.cycle.closed.contains(activated_at):
+            continue
+        for offering_price in prices_of_kind(
+            context.inputs, product.offering_id, activated_at, (ChargeKind.ONE_TIME,)
+        ):
+            quantity = quantity_for(offering_price, product.bandwidth_mbps)
+            result = priced(offering_price, product, quantity, context)
+            found.append(
+                Charge(
+                    billing_account_id=product.billing_account_id,
+                    charge_type=ChargeType.ONE_TIME,
+                    name=price_name(offering_price),
+                    period_start=activated_at,
+                    period_end=activated_at,
+                    quantity=quantity,
+                    precise_amount=result.precise_amount,
+                    amount=context.rounded(result.amount.amount),
+                    product_id=product.id,
+                    circuit_id=product.circuit_id,
+                    price_id=offering_price.id,
+                    unit=definition_for(offering_price, product, context.inputs).unit,
+                    breakdown=result.lines,
+                    kind=ChargeKind.ONE_TIME,
+                )
+            )
+    return found
+
+
+# --- settlement of the closed period's advance billing ------------------------------------------
+
+
+def _is_billed_in_advance(line: AppliedBillingRate, context: AccountContext) -> bool:
+    if line.charge_type is not ChargeType.RECURRING:
+        return False
+    offering_price = context.price_index.get(line.price_id or "")
+    return offering_price is None or offering_price.kind is not ChargeKind.RECURRING_ARREARS
+
+
+def _billed_in_advance(
+    product: Product, previously_billed: Sequence[AppliedBillingRate], context: AccountContext
+) -> list[AppliedBillingRate]:
+    """The product's recurring lines billed in advance for part of the closed period (lines of
+    other kinds and periods in `previously_billed` need no settlement and are ignored)."""
+    period = context.cycle.closed
+    return sorted(
+        (
+            line
+            for line in previously_billed
+            if line.product_id == product.id
+            and _is_billed_in_advance(line, context)
+            and period.start <= line.period_start
+            and line.period_end <= period.end
+        ),
+        key=lambda line: (line.price_id or "", line.period_start, line.id),
+    )
+
+
+def _holds_until(line: AppliedBillingRate, wanted: list[Piece]) -> datetime:
+    """How far, from its start, what the product owes still matches a billed line."""
+    reached = line.period_start
+    for piece in sorted(wanted, key=lambda piece: piece.start):
+        matches = piece.offering_price.id == line.price_id and piece.quantity == line.quantity
+        if matches and piece.start <= reached < piece.end:
+            reached = min(piece.end, line.period_end)
+    return reached
+
+
+def _billed_period_price(
+    line: AppliedBillingRate, period: BillingPeriod, context: AccountContext
+) -> Decimal:
+    """The whole period's price a line was billed at: from its breakdown when it has one, else
+    its amount divided by the share of the period it covered."""
+    for step in line.breakdown:
+        if step.kind == PERIOD_PRICE_KIND:
+            return step.amount
+    share = prorate(
+        Decimal(1),
+        interval_start=line.period_start,
+        interval_end=line.period_end,
+        period=period,
+        conventions=context.conventions,
+        bill_cycle_day=context.cycle.bill_cycle_day,
+    )
+    if share.fraction == 1:
+        return line.precise_amount
+    return MONEY_CONTEXT.divide(line.precise_amount, share.fraction)
+
+
+def _current_period_price(
+    line: AppliedBillingRate, product: Product, at: datetime, context: AccountContext
+) -> Decimal | None:
+    """The whole period's price in force at `at` for what the line billed, if still sold."""
+    offering_price = context.price_index.get(line.price_id or "")
+    if offering_price is None or not offering_price.is_valid_at(at):
+        return None
+    return priced(offering_price, product, line.quantity, context).amount.amount
+
+
+def _unused_amount(
+    line: AppliedBillingRate, product: Product, since: datetime, context: AccountContext
+) -> tuple[Decimal, str, Decimal]:
+    """The (negative) credit for [since, line end), how it was counted, and the fraction."""
+    period = context.cycle.closed
+    billed = _billed_period_price(line, period, context)
+    current = _current_period_price(line, product, since, context)
+
+    def unused_from(change_at: datetime) -> Credit:
+        return unused_credit(
+            billed_amount=billed,
+            current_amount=billed if current is None else current,
+            period=period,
+            change_at=change_at,
+            conventions=context.conventions,
+        )
+
+    credit = unused_from(since)
+    if line.period_end == period.end:
+        return credit.amount, credit.description, credit.fraction
+    # A line that stopped before the period's end (a change known when it was billed): credit
+    # its own unused stretch, the unused time to the period's end less what it never covered.
+    never_billed = unused_from(line.period_end)
+    how = f"{credit.description}, less the part from {line.period_end.isoformat()} never billed"
+    return (
+        MONEY_CONTEXT.subtract(credit.amount, never_billed.amount),
+        how,
+        MONEY_CONTEXT.subtract(credit.fraction, never_billed.fraction),
+    )
+
+
+def _unused_credit_charge(
+    line: AppliedBillingRate, product: Product, since: datetime, context: AccountContext
+) -> Charge:
+    amount, how, fraction = _unused_amount(line, product, since, context)
+    return Charge(
+        billing_account_id=product.billing_account_id,
+        charge_type=ChargeType.CREDIT,
+        name=f"Unused time: {line.name}",
+        period_start=since,
+        period_end=line.period_end,
+        quantity=line.quantity,
+        precise_amount=amount,
+        amount=context.rounded(amount),
+        product_id=product.id,
+        circuit_id=product.circuit_id,
+        price_id=line.price_id,
+        unit=line.unit,
+        breakdown=(BreakdownLine(UNUSED_CREDIT_KIND, how, fraction, None, amount),),
+        kind=ChargeKind.RECURRING_ADVANCE,
+        discountable=True,
+        detail=f"unused:{line.id}",
+    )
+
+
+def _uncovered(piece: Piece, covered: list[tuple[datetime, datetime]]) -> list[Piece]:
+    """The parts of a piece that no kept billed stretch covers."""
+    parts: list[Piece] = []
+    cursor = piece.start
+    for start, end in sorted(covered):
+        if end <= cursor or start >= piece.end:
+            continue
+        if start > cursor:
+            parts.append(Piece(cursor, start, piece.offering_price, piece.quantity))
+        cursor = max(cursor, end)
+    if cursor < piece.end:
+        parts.append(Piece(cursor, piece.end, piece.offering_price, piece.quantity))
+    return parts
+
+
+def settlement_charges(
+    product: Product, previously_billed: Sequence[AppliedBillingRate], context: AccountContext
+) -> list[Charge]:
+    """Credits and charges that settle the closed period's advance billing with what happened."""
+    period = context.cycle.closed
+    wanted = recurring_pieces(product, period, ChargeKind.RECURRING_ADVANCE, context)
+    kept: dict[tuple[str | None, Decimal], list[tuple[datetime, datetime]]] = {}
+    found: list[Charge] = []
+    for line in _billed_in_advance(product, previously_billed, context):
+        reached = _holds_until(line, wanted)
+        kept.setdefault((line.price_id, line.quantity), []).append((line.period_start, reached))
+        if reached < line.period_end:
+            found.append(_unused_credit_charge(line, product, reached, context))
+    for piece in wanted:
+        covered = kept.get((piece.offering_price.id, piece.quantity), [])
+        for part in _uncovered(piece, covered):
+            found.append(recurring_charge(part, product, period, context))
+    return found

@@ -1,0 +1,173 @@
+"""Usage on bills: the charge-key convention rating engines group usage under, and usage lines.
+
+A usage charge key is `"{billing_account_id}|{product_id}|{usage_type}|{period_start_iso}"`: the
+rating engines aggregate a circuit's records of one usage type in one billing period under it (so
+tiers apply to the period's total), and the bill computation reads the account, product and period
+back from it. The period start is written in UTC ISO 8601 (`2026-03-01T00:00:00+00:00`), so one
+period has one key whatever zone the caller's datetime was in.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from tollway.billing._bill import ChargeType
+from tollway.billing._charges import BillingError, Charge
+from tollway.billing._prices import AccountContext, price_name
+from tollway.catalog import ChargeKind
+from tollway.inventory import Product
+from tollway.periods import Cadence, period_containing
+from tollway.rating.reference import RatedCharge
+
+KEY_SEPARATOR: Final = "|"
+_KEY_PARTS: Final = 4
+
+
+class UsageChargeKeyError(BillingError):
+    """A usage charge key is malformed, or a part of it cannot be written into a key."""
+
+    code = "invalid_usage_charge_key"
+
+
+@dataclass(frozen=True, slots=True)
+class UsageChargeKey:
+    """The parts of a usage charge key."""
+
+    billing_account_id: str
+    product_id: str
+    usage_type: str
+    period_start: datetime
+
+    def __str__(self) -> str:
+        return usage_charge_key(
+            billing_account_id=self.billing_account_id,
+            product_id=self.product_id,
+            usage_type=self.usage_type,
+            period_start=self.period_start,
+        )
+
+
+def _checked_part(name: str, value: str) -> str:
+    if not value or KEY_SEPARATOR in value:
+        raise UsageChargeKeyError(
+            f"usage charge key: {name} {value!r} must be non-empty and free of {KEY_SEPARATOR!r}"
+        )
+    return value
+
+
+def usage_charge_key(
+    *, billing_account_id: str, product_id: str, usage_type: str, period_start: datetime
+) -> str:
+    """The charge key rating engines group a circuit's usage of one type and period under.
+
+    >>> from datetime import timezone, timedelta
+    >>> usage_charge_key(billing_account_id="ACME", product_id="P1", usage_type="data_gb",
+    ...     period_start=datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=-5))))
+    'ACME|P1|data_gb|2026-03-01T05:00:00+00:00'
+    """
+    if period_start.tzinfo is None:
+        raise UsageChargeKeyError(
+            f"usage charge key: period start {period_start.isoformat()} needs a time zone"
+        )
+    parts = (
+        _checked_part("billing account id", billing_account_id),
+        _checked_part("product id", product_id),
+        _checked_part("usage type", usage_type),
+        period_start.astimezone(UTC).isoformat(),
+    )
+    return KEY_SEPARATOR.join(parts)
+
+
+def parse_usage_charge_key(key: str) -> UsageChargeKey:
+    """The parts of a usage charge key; a malformed key raises `UsageChargeKeyError`.
+
+    >>> parsed = parse_usage_charge_key("ACME|P1|data_gb|2026-03-01T05:00:00+00:00")
+    >>> parsed.product_id, parsed.period_start.isoformat()
+    ('P1', '2026-03-01T05:00:00+00:00')
+    """
+    parts = key.split(KEY_SEPARATOR)
+    if len(parts) != _KEY_PARTS or not all(parts):
+        raise UsageChargeKeyError(
+            f"usage charge key {key!r}: expected "
+            "'billing_account_id|product_id|usage_type|period_start_iso'"
+        )
+    account_id, product_id, usage_type, start_text = parts
+    try:
+        period_start = datetime.fromisoformat(start_text)
+    except ValueError:
+        raise UsageChargeKeyError(
+            f"usage charge key {key!r}: {start_text!r} is not an ISO 8601 date-time"
+        ) from None
+    if period_start.tzinfo is None:
+        raise UsageChargeKeyError(f"usage charge key {key!r}: the period start has no time zone")
+    return UsageChargeKey(account_id, product_id, usage_type, period_start)
+
+
+def _usage_product(key: UsageChargeKey, raw_key: str, context: AccountContext) -> Product:
+    product = context.inputs.products.get(key.product_id)
+    if product is None or product.billing_account_id != key.billing_account_id:
+        raise BillingError(
+            f"rated charge {raw_key!r}: billing account {key.billing_account_id!r} has no "
+            f"product {key.product_id!r}"
+        )
+    return product
+
+
+def _coverage(
+    key: UsageChargeKey, raw_key: str, context: AccountContext
+) -> tuple[datetime, datetime]:
+    """The usage's coverage, from the key's period start (in the bill's zone) to the end of the
+    bill's period holding it; that period must have closed by the bill-cycle date."""
+    if key.period_start >= context.cycle.cycle_date:
+        raise BillingError(
+            f"rated charge {raw_key!r}: its period starts on or after the bill-cycle date "
+            f"{context.cycle.cycle_date.isoformat()}; usage is billed once its period has closed"
+        )
+    period = period_containing(
+        key.period_start,
+        cadence=Cadence.MONTHLY,
+        time_zone=context.cycle.time_zone,
+        bill_cycle_day=context.cycle.bill_cycle_day,
+    )
+    return key.period_start.astimezone(period.time_zone), period.end
+
+
+def usage_charges(rated: Sequence[RatedCharge], context: AccountContext) -> list[Charge]:
+    """One USAGE line per rated charge of the account (each already priced by the rater).
+
+    The line's amount is the rated amount (rounded at the price's own stage) rounded once more
+    with the account's rounding mode, which only changes it when the price left it unrounded.
+    """
+    found: list[Charge] = []
+    for charge in rated:
+        key = parse_usage_charge_key(charge.charge_key)
+        product = _usage_product(key, charge.charge_key, context)
+        period_start, period_end = _coverage(key, charge.charge_key, context)
+        result = charge.result
+        if result.currency != context.currency:
+            raise BillingError(
+                f"rated charge {charge.charge_key!r} is in {result.currency}, but billing "
+                f"account {context.account.id!r} bills in {context.currency}"
+            )
+        offering_price = context.price_index.get(charge.price_id)
+        found.append(
+            Charge(
+                billing_account_id=key.billing_account_id,
+                charge_type=ChargeType.USAGE,
+                name=key.usage_type if offering_price is None else price_name(offering_price),
+                period_start=period_start,
+                period_end=period_end,
+                quantity=result.quantity,
+                precise_amount=result.precise_amount,
+                amount=context.rounded(result.amount.amount),
+                product_id=product.id,
+                circuit_id=product.circuit_id,
+                price_id=charge.price_id,
+                unit=None if offering_price is None else offering_price.price.unit,
+                breakdown=result.lines,
+                kind=ChargeKind.USAGE,
+                detail=key.usage_type,
+            )
+        )
+    return found
