@@ -61,6 +61,15 @@ class TestUnusedCredit:
             "2024-04-21 to 2024-05-01 (end excluded) of the period 2024-04-01 to 2024-05-01"
         )
 
+    def test_a_stub_is_credited_against_the_full_cycle_that_holds_it(self) -> None:
+        # The stub Mar 10 – Mar 31 2023 (billed from the 1st) was charged 22/31 of 31.00 = 22.00.
+        # Cancelled on Mar 20: Mar 20 – Mar 31 is 12 of March's 31 days: -(31.00 * 12/31) = -12,
+        # leaving 10.00 for the 10 days used.
+        stub = BillingPeriod(utc(2023, 3, 10), utc(2023, 4, 1), Cadence.MONTHLY, 1)
+        credit = cancel("31.00", "31.00", utc(2023, 3, 20), period=stub)
+        assert credit.amount == Decimal(-12)
+        assert (credit.proration.numerator, credit.proration.denominator) == (12, 31)
+
     def test_last_billed_price_credits_what_was_paid(self) -> None:
         # The price rose from 30.00 to 45.00 after April was billed: credit 10/30 of 30.00.
         credit = cancel("30.00", "45.00", utc(2024, 4, 21))

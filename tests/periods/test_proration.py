@@ -256,6 +256,22 @@ class TestDaysInclusive:
         result = share("31.00", utc(2024, 3, 10), utc(2024, 3, 21), self.march, self.inclusive)
         assert result.amount == 11
 
+    def test_an_interval_ending_at_midnight_of_the_20th_is_10_days_of_31(self) -> None:
+        # The end is excluded under every basis: [Mar 10 00:00, Mar 20 00:00) touches
+        # Mar 10 – Mar 19, 10 days: 31.00 * 10/31 = 10, as under days_end_exclusive.
+        result = share("31.00", utc(2024, 3, 10), utc(2024, 3, 20), self.march, self.inclusive)
+        assert (result.numerator, result.denominator, result.amount) == (10, 31, 10)
+        exclusive = share("31.00", utc(2024, 3, 10), utc(2024, 3, 20), self.march, END_EXCLUSIVE)
+        assert exclusive.amount == 10
+
+    def test_inclusive_counts_partly_used_days_at_both_ends_whole(self) -> None:
+        # [Mar 10 15:00, Mar 20 09:00) touches Mar 10 – Mar 20: 11 days, 31.00 * 11/31 = 11.
+        # End-exclusive exact days count 9/24 + 9 + 9/24 = 9.75 days: 31.00 * 9.75/31 = 9.75.
+        start, end = utc(2024, 3, 10, 15), utc(2024, 3, 20, 9)
+        assert share("31.00", start, end, self.march, self.inclusive).amount == 11
+        exclusive = share("31.00", start, end, self.march, END_EXCLUSIVE)
+        assert (exclusive.numerator, exclusive.amount) == (Decimal("9.75"), Decimal("9.75"))
+
     def test_partial_days_count_whole_even_with_exact_partial_days(self) -> None:
         # [Mar 15 10:00, Apr 1) touches Mar 15 – Mar 31: 17 days, although 16 5/12 elapse.
         result = share("31.00", utc(2024, 3, 15, 10), utc(2024, 4, 1), self.march, self.inclusive)
@@ -316,6 +332,102 @@ class TestSeconds:
         assert (result.denominator, result.amount) == (2_505_600, 15)
 
 
+class TestStubPeriods:
+    """A stub (a period shorter than its cycle: a first period from the subscription date to the
+    first bill-cycle day, or a last one ending on a cancellation) is its share of the full cycle
+    of its cadence and bill-cycle day that holds it, under `actual_period` and `seconds` too."""
+
+    # Subscribed on Mar 10 2023; the stub runs to Apr 1. Its own bill-cycle day is its start's,
+    # the 10th, so it lies in the cycle Mar 10 – Apr 10 (31 days); with bill-cycle day 1 it lies
+    # in March (31 days). Either way Mar 10 – Mar 31 is 22 of 31 days.
+    stub = BillingPeriod(utc(2023, 3, 10), utc(2023, 4, 1), Cadence.MONTHLY)
+    calendar_stub = BillingPeriod(utc(2023, 3, 10), utc(2023, 4, 1), Cadence.MONTHLY, 1)
+
+    @pytest.mark.parametrize("name", ["tollway", "lago", "stripe", "openmeter"])
+    def test_the_stub_march_10_to_april_1_is_22_31_not_the_full_price(self, name: str) -> None:
+        # 31.00 * 22/31 = 22 (Lago counts Mar 10 – Mar 31 inclusive: the same 22 days; Stripe
+        # 22 * 86,400 = 1,900,800 of 31 * 86,400 = 2,678,400 seconds).
+        for stub in (self.stub, self.calendar_stub):
+            result = share("31.00", stub.start, stub.end, stub, profile(name))
+            assert (result.fraction, result.amount) == (ratio(22, 31), 22)
+
+    def test_killbill_agrees_at_9_decimals(self) -> None:
+        # 22/31 = 0.709677419|35... → 0.709677419; 31.00 * 0.709677419 = 21.999999989.
+        result = share("31.00", self.stub.start, self.stub.end, self.stub, profile("killbill"))
+        assert (result.fraction, result.amount) == (Decimal("0.709677419"), Decimal("21.999999989"))
+
+    def test_seconds_are_counted_over_the_seconds_of_the_full_cycle(self) -> None:
+        result = share("31.00", self.stub.start, self.stub.end, self.stub, profile("stripe"))
+        assert (result.numerator, result.denominator) == (1_900_800, 2_678_400)
+        assert result.description == (
+            "1900800/2678400 seconds: 2023-03-10 to 2023-04-01 (end excluded) "
+            "of the full cycle 2023-03-10 to 2023-04-10 that holds the stub period"
+        )
+
+    @pytest.mark.parametrize(
+        ("amount", "expected"),
+        [
+            ("3100", Decimal(2200)),  # JPY, 0 decimals: 3100 * 22/31 = 2200
+            ("12.400", Decimal("8.8")),  # BHD, 3 decimals: 12.400 * 22/31 = 8.8
+            ("0", Decimal(0)),
+        ],
+    )
+    def test_amounts_of_any_currency_scale_by_the_stubs_share(
+        self, amount: str, expected: Decimal
+    ) -> None:
+        result = share(amount, self.stub.start, self.stub.end, self.stub, END_EXCLUSIVE)
+        assert result.amount == expected
+
+    def test_part_of_a_stub_is_measured_against_the_same_cycle(self) -> None:
+        # Cancelled on Mar 20: Mar 20 – Mar 31 is 12 of the cycle's 31 days: 31.00 * 12/31 = 12.
+        result = share("31.00", utc(2023, 3, 20), self.stub.end, self.stub, END_EXCLUSIVE)
+        assert (result.numerator, result.denominator, result.amount) == (12, 31, 12)
+
+    def test_an_empty_interval_of_a_stub_is_zero(self) -> None:
+        result = share("31.00", utc(2023, 3, 20), utc(2023, 3, 20), self.stub, profile("lago"))
+        assert (result.fraction, result.amount) == (0, 0)
+
+    def test_the_bill_cycle_day_picks_the_cycle(self) -> None:
+        # Jan 30 – Jan 31 2023 is 2 days. Billed from the 1st it is 2 of January's 31 days:
+        # 31.00 * 2/31 = 2. On its own day, the 30th, the cycle is Jan 30 – Feb 28 (clamped): 29
+        # days, 29.00 * 2/29 = 2.
+        calendar = BillingPeriod(utc(2023, 1, 30), utc(2023, 2, 1), Cadence.MONTHLY, 1)
+        result = share("31.00", calendar.start, calendar.end, calendar, END_EXCLUSIVE)
+        assert (result.numerator, result.denominator, result.amount) == (2, 31, 2)
+        own_day = BillingPeriod(utc(2023, 1, 30), utc(2023, 2, 1), Cadence.MONTHLY)
+        result = share("29.00", own_day.start, own_day.end, own_day, END_EXCLUSIVE)
+        assert (result.numerator, result.denominator, result.amount) == (2, 29, 2)
+
+    def test_a_quarterly_trailing_stub_takes_its_quarter_from_its_start(self) -> None:
+        # Quarters on Mar 15, Jun 15, ...: Mar 15 – Jun 15 2023 is 17 + 30 + 31 + 14 = 92 days;
+        # a stub Mar 15 – Mar 31 is 17 of them: 92.00 * 17/92 = 17.
+        stub = BillingPeriod(utc(2023, 3, 15), utc(2023, 4, 1), Cadence.QUARTERLY, 15)
+        result = share("92.00", stub.start, stub.end, stub, END_EXCLUSIVE)
+        assert (result.numerator, result.denominator, result.amount) == (17, 92, 17)
+
+    def test_a_stub_ending_on_a_bill_cycle_date_is_a_leading_stub(self) -> None:
+        # Quarters on the 31st (clamped): Jan 31 – Apr 30 2023 is 1 + 28 + 31 + 29 = 89 days.
+        # Feb 28 is a (clamped) bill-cycle date too, but the stub Feb 28 – Apr 29 ends on one,
+        # so it is the end of Jan 31 – Apr 30: 1 + 31 + 29 = 61 days, 89.00 * 61/89 = 61.
+        stub = BillingPeriod(utc(2023, 2, 28), utc(2023, 4, 30), Cadence.QUARTERLY, 31)
+        result = share("89.00", stub.start, stub.end, stub, END_EXCLUSIVE)
+        assert (result.numerator, result.denominator, result.amount) == (61, 89, 61)
+
+    def test_a_weekly_stub_is_its_days_of_the_week(self) -> None:
+        # Weeks from Monday: Thursday Mar 14 – Sunday Mar 17 2024 is 4 of 7 days:
+        # 70.00 * 4/7 = 40.
+        stub = BillingPeriod(utc(2024, 3, 14), utc(2024, 3, 18), Cadence.WEEKLY, 1)
+        for conventions in (END_EXCLUSIVE, profile("stripe")):
+            assert share("70.00", stub.start, stub.end, stub, conventions).amount == 40
+
+    def test_a_period_longer_than_its_cycle_is_refused(self) -> None:
+        # Mar 10 – Apr 20 with bill-cycle day 15 runs across Mar 15: it is no part of one cycle.
+        period = BillingPeriod(utc(2023, 3, 10), utc(2023, 4, 20), Cadence.MONTHLY, 15)
+        with pytest.raises(PeriodError, match="split it at the bill-cycle day") as raised:
+            share("31.00", period.start, period.end, period, END_EXCLUSIVE)
+        assert raised.value.field == "period"
+
+
 class TestBillCycleAligned:
     """Kill Bill: divide by the period aligned on the bill-cycle day that holds the interval."""
 
@@ -367,8 +479,8 @@ class TestBillCycleAligned:
         stub = BillingPeriod(utc(2023, 5, 23), utc(2023, 6, 15), Cadence.MONTHLY, bill_cycle_day=15)
         result = share("31.00", stub.start, stub.end, stub, self.aligned)
         assert (result.numerator, result.denominator, result.amount) == (23, 31, 23)
-        # Under actual_period the stub is its own whole period.
-        assert share("31.00", stub.start, stub.end, stub, END_EXCLUSIVE).fraction == 1
+        # Under actual_period the stub is also 23 of the 31 days of the cycle holding it.
+        assert share("31.00", stub.start, stub.end, stub, END_EXCLUSIVE).amount == 23
 
     def test_a_quarterly_leading_stub_takes_its_quarter_from_its_end(self) -> None:
         # Quarters on the 15th of Jan/Apr/Jul/Oct: a stub Mar 1 – Apr 14 is in Jan 15 – Apr 15

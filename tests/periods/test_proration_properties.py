@@ -9,7 +9,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tollway.conventions import (
@@ -153,6 +153,38 @@ def test_a_split_at_local_midnight_adds_up_for_whole_day_conventions(
     before = charge(price, period.start, split, period, conventions)
     after = charge(price, split, period.end, period, conventions)
     assert close(MONEY_CONTEXT.add(before, after), price)
+
+
+def split_at_a_midnight_inside(data: st.DataObject) -> tuple[BillingPeriod, datetime]:
+    period = data.draw(periods())
+    split = data.draw(midnights_in(period))
+    assume(period.start < split < period.end)
+    return period, split
+
+
+@given(st.sampled_from(ADDITIVE_AT_MIDNIGHT), st.data(), amounts)
+def test_a_leading_stub_and_the_start_of_its_cycle_add_up_to_the_full_price(
+    conventions: Conventions, data: st.DataObject, price: Decimal
+) -> None:
+    period, split = split_at_a_midnight_inside(data)
+    stub = BillingPeriod(split, period.end, period.cadence, period.bill_cycle_day)
+    stub_charge = charge(price, stub.start, stub.end, stub, conventions)
+    before = charge(price, period.start, split, period, conventions)
+    assert close(MONEY_CONTEXT.add(stub_charge, before), price)
+
+
+@given(st.sampled_from(ADDITIVE_AT_MIDNIGHT), st.data(), amounts)
+def test_a_trailing_stub_and_the_rest_of_its_cycle_add_up_to_the_full_price(
+    conventions: Conventions, data: st.DataObject, price: Decimal
+) -> None:
+    # Monthly and weekly only: a quarterly or annual stub whose ends both fall on the bill-cycle
+    # day of their months is read as a leading stub (see `prorate`).
+    period, split = split_at_a_midnight_inside(data)
+    assume(period.cadence in (Cadence.MONTHLY, Cadence.WEEKLY))
+    stub = BillingPeriod(period.start, split, period.cadence, period.bill_cycle_day)
+    stub_charge = charge(price, stub.start, stub.end, stub, conventions)
+    after = charge(price, split, period.end, period, conventions)
+    assert close(MONEY_CONTEXT.add(stub_charge, after), price)
 
 
 @given(st.sampled_from(ADDITIVE), st.sampled_from(CreditBasis), st.data(), amounts)

@@ -66,7 +66,9 @@ def _print_result(definition: PriceDefinition, result: PriceResult) -> None:
         table.add_row(line.description, str(line.quantity), unit_price, str(line.amount))
     table.add_section()
     table.add_row("precise total", "", "", str(result.precise_amount))
-    table.add_row("[bold]amount[/]", "", "", f"[bold]{format_money(result.amount)}[/]")
+    # Under the per-invoice stage a single price stays unrounded: show it exactly, not rounded.
+    shown = format_money(result.amount) if result.amount.is_rounded else str(result.amount)
+    table.add_row("[bold]amount[/]", "", "", f"[bold]{shown}[/]")
     console.print(table)
 
 

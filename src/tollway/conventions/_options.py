@@ -7,9 +7,25 @@ listed in docs/conventions.md.
 import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
-from tollway.money import RoundingMode, RoundingStage
+from tollway.money import RoundingMode, RoundingStage, TollwayError
+
+
+class ConventionError(TollwayError):
+    """An option that does not exist, or a value it does not take. `option` names it; the
+    message lists what is allowed.
+
+    >>> str(ConventionError("rounding_mode", "'half-up' is not one of half_up, half_even"))
+    "rounding_mode: 'half-up' is not one of half_up, half_even"
+    """
+
+    code = "invalid_convention"
+
+    def __init__(self, option: str, problem: str) -> None:
+        super().__init__(f"{option}: {problem}")
+        self.option = option
+        self.problem = problem
 
 
 class TierBounds(StrEnum):
@@ -53,16 +69,22 @@ class PackageRounding(StrEnum):
 
 
 class ProrationBasis(StrEnum):
-    """How the length of a partial period is counted."""
+    """How the length of a partial period is counted.
+
+    Every interval is half-open, [start, end): the end instant is never in it, under every basis.
+    """
 
     DAYS_INCLUSIVE = "days_inclusive"
-    """Whole days, counting both the first and the last day: 10 → 20 March is 11 days (Lago)."""
+    """Every local day the interval touches counts whole, the day of its first instant and the
+    day of its last instant included (Lago). The end instant is excluded, so Lago's "10 → 20
+    March" is [Mar 10 00:00, Mar 21 00:00): 11 days; [Mar 10 00:00, Mar 20 00:00) is 10 days. A
+    partly used day counts whole at either end: [Mar 10 15:00, Mar 20 09:00) is 11 days."""
     DAYS_END_EXCLUSIVE = "days_end_exclusive"
-    """Whole days, start included, end excluded: 10 → 20 March is 10 days (Kill Bill; half-open
-    periods)."""
+    """Days from start to end, the end excluded: [Mar 10, Mar 20) is 10 days, [Mar 10, Mar 21)
+    11; a partly used day counts as `partial_day` says (Kill Bill; half-open periods)."""
     SECONDS = "seconds"
-    """Elapsed time over the time of the period, to the second: 12 h of a 30-day month is 1/60
-    (Stripe, OpenMeter)."""
+    """Elapsed time over the time of the period (of the full cycle, for a stub), to the second:
+    12 h of a 30-day month is 1/60 (Stripe, OpenMeter)."""
     THIRTY_360 = "thirty_360"
     """Strict 30/360: every month has 30 days; a period ending on a month's last day counts as
     day 30: 23 May → 15 June is 22/30 (enterprise telecom contracts; Kill Bill with
@@ -80,7 +102,9 @@ class ProrationDenominator(StrEnum):
     """
 
     ACTUAL_PERIOD = "actual_period"
-    """The whole current billing period: 28–31 days for a month, 90–92 for a quarter (Lago)."""
+    """The whole current billing period: 28–31 days for a month, 90–92 for a quarter (Lago). A
+    stub (a period shorter than its cycle) is measured against the full cycle that holds it:
+    10 March → 1 April billed from the 1st is 22/31."""
     BILL_CYCLE_ALIGNED = "bill_cycle_aligned"
     """The period aligned to the bill-cycle day that contains the interval, even when the
     subscription's own period is shorter: 23 May → 15 June with cycle day 15 is 23/31 (15 May →
@@ -118,10 +142,15 @@ increment_rounding_decimals_max: Final = 12
 proration_fraction_decimals_max: Final = 28
 _custom_suffix: Final = "+custom"
 
+_Option = TypeVar("_Option", bound=StrEnum)
+
 
 @dataclass(frozen=True, slots=True)
 class Conventions:
     """Every convention tollway's pricing and proration follow. Build one with `profile(...)`.
+
+    Each enum option also takes its value as text ("half_up"), which becomes the enum member; an
+    unknown option or value raises `ConventionError`, naming it and listing what is allowed.
 
     >>> from tollway.conventions import profile
     >>> lago = profile("lago")
@@ -129,6 +158,8 @@ class Conventions:
     (<VolumeTierLookup.CEIL: 'ceil'>, <ProrationBasis.DAYS_INCLUSIVE: 'days_inclusive'>)
     >>> lago.replace(rounding_mode=RoundingMode.HALF_EVEN).rounding_mode
     <RoundingMode.HALF_EVEN: 'half_even'>
+    >>> lago.replace(rounding_stage="per_increment").rounding_stage
+    <RoundingStage.PER_INCREMENT: 'per_increment'>
     """
 
     name: str
@@ -161,12 +192,21 @@ class Conventions:
     """IANA zone in which dates, days and bill-cycle days are counted, e.g. "UTC", "America/New_York"."""
 
     def __post_init__(self) -> None:
-        assert self.name, "conventions need a name"
-        decimals = self.increment_rounding_decimals
-        assert decimals is None or 0 <= decimals <= increment_rounding_decimals_max
-        fraction = self.proration_fraction_decimals
-        assert fraction is None or 0 <= fraction <= proration_fraction_decimals_max
-        assert self.time_zone, "time_zone must name an IANA zone"
+        for option, kind in _ENUM_OPTIONS.items():
+            # Frozen: the coerced member is set once, here, before anyone can read the value.
+            object.__setattr__(self, option, _enum_option(option, getattr(self, option), kind))
+        for option, largest in _DECIMALS_OPTIONS.items():
+            _check_decimals(option, getattr(self, option), largest)
+        if not isinstance(self.flat_fee_at_zero, bool):
+            raise ConventionError(
+                "flat_fee_at_zero", f"{self.flat_fee_at_zero!r} is not true or false"
+            )
+        if not isinstance(self.time_zone, str) or not self.time_zone:
+            raise ConventionError(
+                "time_zone", f"{self.time_zone!r} is not an IANA time zone name such as 'UTC'"
+            )
+        if not isinstance(self.name, str) or not self.name:
+            raise ConventionError("name", f"must be a non-empty string, got {self.name!r}")
 
     def replace(self, **changes: object) -> "Conventions":
         """A copy with some options changed; the name records that it was customised.
@@ -174,8 +214,58 @@ class Conventions:
         >>> from tollway.conventions import profile
         >>> profile("killbill").replace(time_zone="Europe/Paris").name
         'killbill+custom'
+        >>> profile().replace(rounding_mod="half_up")
+        Traceback (most recent call last):
+        ...
+        tollway.conventions._options.ConventionError: rounding_mod: is not a convention option; the options are name, rounding_mode, rounding_stage, tier_bounds, volume_tier_lookup, flat_fee_at_zero, package_rounding, increment_rounding_decimals, proration_basis, proration_denominator, partial_day, proration_fraction_decimals, credit_basis, time_zone
         """
+        unknown = sorted(set(changes) - set(_OPTION_NAMES))
+        if unknown:
+            options = ", ".join(_OPTION_NAMES)
+            raise ConventionError(
+                unknown[0], f"is not a convention option; the options are {options}"
+            )
         if "name" not in changes:
             already_custom = self.name.endswith(_custom_suffix)
             changes["name"] = self.name if already_custom else f"{self.name}{_custom_suffix}"
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+_OPTION_NAMES: Final = tuple(field.name for field in dataclasses.fields(Conventions))
+_ENUM_OPTIONS: Final[dict[str, type[StrEnum]]] = {
+    "rounding_mode": RoundingMode,
+    "rounding_stage": RoundingStage,
+    "tier_bounds": TierBounds,
+    "volume_tier_lookup": VolumeTierLookup,
+    "package_rounding": PackageRounding,
+    "proration_basis": ProrationBasis,
+    "proration_denominator": ProrationDenominator,
+    "partial_day": PartialDay,
+    "credit_basis": CreditBasis,
+}
+_DECIMALS_OPTIONS: Final[dict[str, int]] = {
+    "increment_rounding_decimals": increment_rounding_decimals_max,
+    "proration_fraction_decimals": proration_fraction_decimals_max,
+}
+
+
+def _enum_option(option: str, value: object, kind: type[_Option]) -> _Option:
+    """`value` as a member of `kind`: a member as it is, its text value as the member."""
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        for member in kind:
+            if member.value == value:
+                return member
+    allowed = ", ".join(member.value for member in kind)
+    raise ConventionError(option, f"{value!r} is not one of {allowed}")
+
+
+def _check_decimals(option: str, value: object, largest: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= largest:
+        return
+    raise ConventionError(
+        option, f"{value!r} is not a whole number of decimals from 0 to {largest}, or None (exact)"
+    )

@@ -5,9 +5,10 @@ bill-cycle day that clamps to short months without sticking; a time zone), prora
 price over part of it under every named convention, and the credit and charge lines of a
 cancellation or a mid-period plan change.
 Invariants: a period is a half-open interval [start, end) between local midnights of its time zone,
-and consecutive periods neither overlap nor leave a gap; a proration fraction lies in [0, 1] and the
-whole period is exactly 1 under every convention; amounts are exact Decimals, left unrounded for the
-pricing or billing layer to round at its named stage; a credit is negative.
+and consecutive periods neither overlap nor leave a gap; a proration fraction lies in [0, 1], a
+whole cycle is exactly 1 under every convention and a stub (a period shorter than its cycle) is its
+share of the full cycle that holds it; amounts are exact Decimals, left unrounded for the pricing or
+billing layer to round at its named stage; a credit is negative.
 May import: `tollway.money`, `tollway.conventions`, the standard library (datetime, zoneinfo,
 fractions, calendar). No clock, no I/O.
 """

@@ -75,8 +75,10 @@ def unused_credit(
 ) -> Credit:
     """The credit for [change_at, period end) of a period billed in advance.
 
-    `billed_amount` is the whole period's price as billed, `current_amount` the price in force
-    now; `conventions.credit_basis` picks which one is credited.
+    `billed_amount` is a whole cycle's price as billed, `current_amount` the price in force now;
+    `conventions.credit_basis` picks which one is credited. For a stub `period` give the full
+    cycle's price, not the stub's prorated charge: the unused share is measured against the full
+    cycle that holds the stub (see `prorate`).
 
     >>> from datetime import date
     >>> from tollway.conventions import profile

@@ -9,12 +9,13 @@ significant digits of `MONEY_CONTEXT`.
 | --- | --- | --- |
 | days_inclusive | whole local days touched, first and last included | per `proration_denominator` |
 | days_end_exclusive | local days, start to end, by `partial_day` | per `proration_denominator` |
-| seconds | elapsed seconds | the seconds of the period |
+| seconds | elapsed seconds | the seconds of the current period |
 | thirty_360 | strict 30/360 days of the dates touched | 30 days a month (90, 360) |
 | actual_360 | as days_end_exclusive | 30 days a month (90, 360) |
 
 `partial_day` `calendar_date` first moves both ends to the midnight that begins their date (Kill
 Bill's local dates); it applies to every day basis. A week is 7 days under every day basis.
+The current period of a stub (a period shorter than its cycle) is the full cycle that holds it.
 """
 
 import math
@@ -198,13 +199,27 @@ def _length(period: BillingPeriod, basis: ProrationBasis) -> Fraction:
 
 
 def _phase_month(period: BillingPeriod, day: int) -> int:
-    """A month in which bill-cycle-aligned quarters or years start: the start's month when the
-    period starts on the bill-cycle day, else the end's (a leading stub ends on it)."""
+    """A month in which bill-cycle-aligned quarters or years start: the end's month when the
+    period ends on a bill-cycle date (a whole cycle, or a leading stub whose cycle ends there),
+    the start's when only the start is on one (a trailing stub), else the end's."""
     zone = period.time_zone
     first = period.start.astimezone(zone).date()
-    if first == clamped_date(month_index(first), day):
+    end = period.end.astimezone(zone).date()
+    if end != clamped_date(month_index(end), day) and first == clamped_date(
+        month_index(first), day
+    ):
         return first.month
-    return period.end.astimezone(zone).month
+    return end.month
+
+
+def _cycle_from(instant: datetime, period: BillingPeriod, day: int) -> BillingPeriod:
+    """The period of `period`'s cadence, aligned on bill-cycle day `day`, that holds `instant`."""
+    check_bill_cycle_day(period.cadence, day)
+    zone = period.time_zone
+    phase_month = 1 if period.cadence is Cadence.WEEKLY else _phase_month(period, day)
+    cycle = Cycle(cadence=period.cadence, zone=zone, day=day, phase_month=phase_month)
+    first, after = dates_containing(instant.astimezone(zone).date(), cycle)
+    return period_of_dates(first, after, cycle)
 
 
 def _aligned_period(
@@ -216,12 +231,8 @@ def _aligned_period(
     measured against May 15 → Jun 15.
     """
     day = period.cycle_day if bill_cycle_day is None else bill_cycle_day
-    check_bill_cycle_day(period.cadence, day)
+    aligned = _cycle_from(start, period, day)
     zone = period.time_zone
-    phase_month = 1 if period.cadence is Cadence.WEEKLY else _phase_month(period, day)
-    cycle = Cycle(cadence=period.cadence, zone=zone, day=day, phase_month=phase_month)
-    first, after = dates_containing(start.astimezone(zone).date(), cycle)
-    aligned = period_of_dates(first, after, cycle)
     if end > aligned.end.astimezone(UTC):
         raise PeriodError(
             "interval_end",
@@ -231,11 +242,37 @@ def _aligned_period(
     return aligned
 
 
+def _cycle_of_stub(period: BillingPeriod) -> BillingPeriod:
+    """The full cycle, on the stub's own bill-cycle day, that holds the whole stub `period`: a
+    leading stub Mar 10 → Apr 1 with cycle day 1 lies in Mar 1 → Apr 1."""
+    cycle = _cycle_from(period.start, period, period.cycle_day)
+    if period.end.astimezone(UTC) > cycle.end.astimezone(UTC):
+        zone = period.time_zone
+        raise PeriodError(
+            "period",
+            f"{_span(period.start, period.end, zone)} is neither a whole cycle nor part of one: "
+            f"it runs past {_when(cycle.end, zone)}, a bill-cycle date (day {period.cycle_day}); "
+            "split it at the bill-cycle day",
+        )
+    return cycle
+
+
 def _nominal_days(cadence: Cadence) -> Fraction:
     """30 days a month of the cadence (90 a quarter, 360 a year); 7 for a week."""
     if cadence is Cadence.WEEKLY:
         return Fraction(DAYS_PER_WEEK)
     return Fraction(DAYS_PER_30_360_MONTH * cadence.months)
+
+
+def _current_period(period: BillingPeriod, basis: ProrationBasis) -> tuple[Fraction, str]:
+    """The length of the current period, as `actual_period` and `seconds` divide by it: the
+    period itself when it is a whole cycle, else the full cycle that holds the stub."""
+    zone = period.time_zone
+    if period.is_full_cycle:
+        return _length(period, basis), f"of the period {_span(period.start, period.end, zone)}"
+    cycle = _cycle_of_stub(period)
+    span = _span(cycle.start, cycle.end, zone)
+    return _length(cycle, basis), f"of the full cycle {span} that holds the stub period"
 
 
 def _denominator(
@@ -247,10 +284,8 @@ def _denominator(
 ) -> tuple[Fraction, str]:
     """What the counted length is divided by, and how a reader would say it."""
     basis = conventions.proration_basis
-    zone = period.time_zone
-    whole_period = f"of the period {_span(period.start, period.end, zone)}"
     if basis is ProrationBasis.SECONDS:
-        return _length(period, basis), whole_period
+        return _current_period(period, basis)
     nominal = _nominal_days(period.cadence)
     fixed = f"of {nominal} days (30 a month)" if period.cadence.months else "of a 7-day week"
     option = conventions.proration_denominator
@@ -259,9 +294,9 @@ def _denominator(
     ):
         return nominal, fixed
     if option is ProrationDenominator.ACTUAL_PERIOD:
-        return _length(period, basis), whole_period
+        return _current_period(period, basis)
     aligned = _aligned_period(start, end, period, bill_cycle_day)
-    span = _span(aligned.start, aligned.end, zone)
+    span = _span(aligned.start, aligned.end, period.time_zone)
     return _length(aligned, basis), f"of the bill-cycle-aligned period {span}"
 
 
@@ -366,15 +401,25 @@ def prorate(
       start (calendar_date: both ends move to the start of their date).
     - `thirty_360` counts the touched dates in strict 30/360 (day 31 is day 30; a month's last day
       is day 30): [May 23, Jun 15) is 22 days.
-    - `seconds` counts elapsed seconds over the seconds of the period.
+    - `seconds` counts elapsed seconds over the seconds of the current period.
 
-    The day bases divide by the current period (`actual_period`), by the period of the same cadence
-    aligned on `bill_cycle_day` (default: the period's own) that holds the interval
-    (`bill_cycle_aligned`; it may be longer than a stub `period`; an interval across its end is
-    refused), or by 30 days a month (`fixed_30`, and always for `thirty_360` and `actual_360`).
-    The fraction never exceeds 1, and a whole period from one bill-cycle day to the next is exactly
-    1 under every convention (a stub `period` is prorated like any part of a cycle); which
-    conventions add up across a split is `splits_add_up`'s answer.
+    The current period is `period` when it runs from one bill-cycle day to the next; a stub (a
+    `period` shorter than its cycle, such as a first period from the subscription date to the
+    first bill-cycle day) is measured against the full cycle, on its own bill-cycle day, that
+    holds it: the stub Mar 10 → Apr 1 with bill-cycle day 1 is 22/31 of March's price, not all of
+    it (Lago, Kill Bill and Stripe prorate a first period the same way). A `period` that runs past
+    that cycle's end is refused. A quarterly or annual stub that starts and ends on the bill-cycle
+    day of its months (Feb 1 → Apr 1, quarters on the 1st) is read as a leading stub, its cycle
+    ending where it ends; to charge the first part of a period, prorate it as an interval of the
+    whole period.
+
+    The day bases divide by the current period (`actual_period`), by the period of the same
+    cadence aligned on `bill_cycle_day` (default: the period's own) that holds the interval
+    (`bill_cycle_aligned`; an interval across its end is refused), or by 30 days a month
+    (`fixed_30`, and always for `thirty_360` and `actual_360`); `seconds` divides by the current
+    period. The fraction never exceeds 1, and a whole period from one bill-cycle day to the next
+    is exactly 1 under every convention; which conventions add up across a split is
+    `splits_add_up`'s answer.
 
     >>> from datetime import date
     >>> from tollway.conventions import profile
