@@ -26,8 +26,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# A throwaway PostgreSQL server (installed with apt-get if missing) runs beside the suite, so the
+# storage and bill-run tests run against SQLite and PostgreSQL alike.
 pytest: setup
-	$(BIN)/pytest -q
+	eval "$$(scripts/postgres-for-tests.sh start)"; $(BIN)/pytest -q; status=$$?; \
+	scripts/postgres-for-tests.sh stop; exit $$status
 
 test: lint typecheck pytest
 

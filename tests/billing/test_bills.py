@@ -233,3 +233,24 @@ def test_every_charge_type_maps_to_its_tmf_rate_type() -> None:
     line = world.only_bill(day(4, 1)).lines[0]
     assert line.charge_type is ChargeType.CREDIT
     assert line.charge_type.tmf_rate_type == "appliedBillingCredit"
+
+
+def test_without_a_run_date_each_bill_is_dated_its_accounts_cycle_date() -> None:
+    # A month-long window bills A (cycle day 1) on Apr 1 and B (cycle day 15, Tokyo) on Apr 15.
+    world = World()
+    world.account("A")
+    world.account("B", bill_cycle_day=15, time_zone="Asia/Tokyo")
+    world.offering("port", mrc="100.00")
+    world.product("P1", account="A", offering="port", events=[activate(day(3, 1))])
+    world.product("P2", account="B", offering="port", events=[activate(day(3, 1))])
+    bills = compute_bills(
+        world.inputs(),
+        period_start=day(3, 20),
+        period_end=day(4, 20),
+        rated_usage=(),
+        run_id="run-test",
+    )
+    assert [(bill.billing_account_id, bill.bill_date.isoformat()) for bill in bills] == [
+        ("A", "2026-04-01"),
+        ("B", "2026-04-15"),
+    ]

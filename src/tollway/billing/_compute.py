@@ -119,7 +119,7 @@ def _assemble(
     cycle: BillCycle,
     charges: Sequence[Charge],
     *,
-    bill_date: date,
+    bill_date: date | None,
     run_id: str,
     tax: TaxCalculator,
     inputs: BillingInputs,
@@ -139,7 +139,8 @@ def _assemble(
         currency=payer.currency,
         billing_period_start=cycle.current.start,
         billing_period_end=cycle.current.end,
-        bill_date=bill_date,
+        # Without an explicit date a bill is dated its account's own cycle date, in its time zone.
+        bill_date=bill_date if bill_date is not None else cycle.cycle_date.date(),
         lines=taxed,
         tax_items=tax_items,
         consolidated_account_ids=tuple(member for member in members if member != payer.id),
@@ -196,7 +197,7 @@ def compute_bills(
     *,
     period_start: datetime,
     period_end: datetime,
-    bill_date: date,
+    bill_date: date | None = None,
     rated_usage: Sequence[RatedCharge],
     previously_billed: Sequence[AppliedBillingRate] = (),
     tax: TaxCalculator = ZERO_TAX,
@@ -211,7 +212,8 @@ def compute_bills(
     `previously_billed` holds the lines already billed in advance for the closed periods (the
     previous bills' lines may be passed whole: other lines are ignored); what changed since is
     settled. `year_to_date` gives, per (agreement id, commitment id), the counted total of the
-    earlier bills of a contract year an annual commitment closes on this bill.
+    earlier bills of a contract year an annual commitment closes on this bill. `bill_date`, when
+    given, dates every bill; by default each bill is dated its account's cycle date (local).
 
     >>> from datetime import UTC
     >>> from tollway.billing._examples import tiny_inputs

@@ -1,0 +1,48 @@
+"""The bill run: rate a cycle's usage, compute draft bills, persist them, issue them with numbers.
+
+Owns: orchestrating one billing cycle over the stored world (`tollway.storage`) and the usage
+store (`tollway.usage`): batches of paying accounts, each drafted in one transaction with its
+checkpoints, then issued in paying-account order with gapless numbers.
+
+Invariants: deterministic (same stored inputs, same bills, byte for byte); idempotent (running a
+cycle again changes nothing); resumable (a run killed at any point and restarted ends with the same
+bills and numbers 1..N per series, none missing or repeated). The computation itself is the pure
+`tollway.billing`; this package only moves data and draws transaction boundaries.
+
+May import: the core and domain packages, `tollway.storage`, `tollway.usage`, `tollway.rating`.
+"""
+
+from tollway.billrun._batches import (
+    Batch,
+    WorldIndex,
+    billed_payers,
+    plan_batches,
+    slice_world,
+)
+from tollway.billrun._rating import UsageRater, rate_with_reference
+from tollway.billrun._run import (
+    BillRunError,
+    BillRunPhase,
+    BillRunProgress,
+    BillRunSummary,
+    batch_accounts_limit,
+    batch_accounts_max_default,
+    run_cycle,
+)
+
+__all__ = [
+    "Batch",
+    "BillRunError",
+    "BillRunPhase",
+    "BillRunProgress",
+    "BillRunSummary",
+    "UsageRater",
+    "WorldIndex",
+    "batch_accounts_limit",
+    "batch_accounts_max_default",
+    "billed_payers",
+    "plan_batches",
+    "rate_with_reference",
+    "run_cycle",
+    "slice_world",
+]

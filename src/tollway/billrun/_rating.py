@@ -1,0 +1,239 @@
+"""Rating for the bill run: the `UsageRater` seam, and an adapter onto the reference rater.
+
+`rate_with_reference` reads the batch's usage from the usage store with DuckDB (the circuits of
+the batch, each in its paying account's closed period), turns each record into a `RatableRecord`
+under the billing charge key, and prices them row by row with `tollway.rating.reference`. The
+DuckDB rating engine replaces the last step; the record selection stays.
+
+Which price rates a record: the usage price of the product's offering at the record's start (a
+CHANGE event may switch offering) for the record's usage type, or the agreement's override of it.
+A record with no such price is rejected by the rater as `unknown_price`. Records are matched to
+products by `circuit_id`; records that only carry a `service_id` are not billed here.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final, Protocol
+
+from tollway.billing import BillingInputs, bill_cycle_for, usage_charge_key
+from tollway.billrun._batches import payers_of
+from tollway.catalog import ChargeKind, ProductOfferingPrice
+from tollway.conventions import profile
+from tollway.inventory import LifecycleAction, Product
+from tollway.money import MONEY_CONTEXT
+from tollway.pricing import PriceDefinition, UsageEvent
+from tollway.rating.reference import RatableRecord, RatingOutcome, rate_records
+from tollway.usage import UsageStore, connect_duckdb
+
+UNPRICED_PREFIX: Final = "unpriced:"
+"""Price id given to a record whose product has no usage price for its type: the rater rejects it."""
+usage_rows_per_fetch: Final = 50_000
+
+
+class UsageRater(Protocol):
+    """Rates the usage of the accounts in `inputs` (a batch's slice of the world) for the run over
+    [period_start, period_end): each paying account's closed period, under the billing charge
+    keys. Must be deterministic: a resumed run rates a batch again and must get the same charges."""
+
+    def __call__(
+        self,
+        usage_store: UsageStore,
+        inputs: BillingInputs,
+        *,
+        period_start: datetime,
+        period_end: datetime,
+    ) -> RatingOutcome: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """Where one circuit's usage is billed: its product, account and the closed period."""
+
+    product: Product
+    start: datetime
+    end: datetime
+
+
+def rate_with_reference(
+    usage_store: UsageStore,
+    inputs: BillingInputs,
+    *,
+    period_start: datetime,
+    period_end: datetime,
+) -> RatingOutcome:
+    """Rate a batch's usage with the reference rater (a `UsageRater`)."""
+    windows = _circuit_windows(inputs, period_start=period_start, period_end=period_end)
+    groups: dict[tuple[str, str], list[RatableRecord]] = {}
+    prices: dict[tuple[str, str], dict[str, PriceDefinition]] = {}
+    for row in _usage_rows(usage_store, windows):
+        window = _window_of(windows[row["circuit_id"]], row["start_time"])
+        if window is None:
+            continue
+        group = _group_of(window.product, inputs)
+        record, definition = _ratable(row, window, inputs)
+        groups.setdefault(group, []).append(record)
+        if definition is not None:
+            prices.setdefault(group, {})[record.price_id] = definition
+    outcomes = [
+        rate_records(records, prices.get(group, {}), conventions=profile(group[0]))
+        for group, records in sorted(groups.items())
+    ]
+    return _merged(outcomes)
+
+
+def _circuit_windows(
+    inputs: BillingInputs, *, period_start: datetime, period_end: datetime
+) -> dict[str, list[_Window]]:
+    payers = payers_of(inputs)
+    windows: dict[str, list[_Window]] = {}
+    for product_id in sorted(inputs.products):
+        product = inputs.products[product_id]
+        payer = inputs.accounts[payers[product.billing_account_id]]
+        cycle = bill_cycle_for(payer, window_start=period_start, window_end=period_end)
+        if cycle is None:
+            continue
+        windows.setdefault(product.circuit_id, []).append(
+            _Window(product, cycle.closed.start.astimezone(UTC), cycle.closed.end.astimezone(UTC))
+        )
+    return windows
+
+
+def _window_of(windows: Sequence[_Window], start: datetime) -> _Window | None:
+    """The product a record of a circuit belongs to: the first, by product id, whose window holds
+    the record (a circuit id normally names one product)."""
+    for window in windows:
+        if window.start <= start < window.end:
+            return window
+    return None
+
+
+def _usage_rows(
+    usage_store: UsageStore, windows: dict[str, list[_Window]]
+) -> Iterator[dict[str, Any]]:
+    """The stored records of the batch's circuits from the earliest window start to the latest
+    window end, in a stable order (each record's own window is checked by the caller)."""
+    spans = [window for found in windows.values() for window in found]
+    if not spans:
+        return
+    earliest, latest = min(span.start for span in spans), max(span.end for span in spans)
+    months = _months(earliest, latest)
+    periods = [period for period in usage_store.periods() if period in months]
+    if not periods:
+        return
+    relation = " UNION ALL ".join(f"({usage_store.scan_sql(period)})" for period in periods)
+    connection = connect_duckdb()
+    try:
+        result = connection.execute(
+            f"""
+            SELECT source, record_id, circuit_id, usage_type, start_time, quantity,
+                   origin, destination, characteristics
+            FROM ({relation})
+            WHERE circuit_id IN (SELECT unnest(CAST(? AS VARCHAR[])))
+              AND start_time >= ? AND start_time < ?
+            ORDER BY circuit_id, usage_type, start_time, source, record_id
+            """,
+            [sorted(windows), earliest, latest],
+        )
+        names = [column[0] for column in result.description or ()]
+        while rows := result.fetchmany(usage_rows_per_fetch):
+            yield from (dict(zip(names, row, strict=True)) for row in rows)
+    finally:
+        connection.close()
+
+
+def _months(start: datetime, end: datetime) -> set[str]:
+    """The usage months (UTC, `YYYY-MM`) that [start, end) touches."""
+    months: set[str] = set()
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.add(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _group_of(product: Product, inputs: BillingInputs) -> tuple[str, str]:
+    """Records rated together: one account profile and one agreement (its overrides)."""
+    return (inputs.accounts[product.billing_account_id].profile, product.agreement_id or "")
+
+
+def _ratable(
+    row: dict[str, Any], window: _Window, inputs: BillingInputs
+) -> tuple[RatableRecord, PriceDefinition | None]:
+    product = window.product
+    start: datetime = row["start_time"]
+    key = usage_charge_key(
+        billing_account_id=product.billing_account_id,
+        product_id=product.id,
+        usage_type=row["usage_type"],
+        period_start=window.start,
+    )
+    quantity = row["quantity"]
+    assert isinstance(quantity, Decimal), "usage quantities are exact DECIMALs"
+    event = UsageEvent(
+        quantity=plain_quantity(quantity),
+        start=start,
+        origin=row["origin"],
+        destination=row["destination"],
+        record_id=f"{row['source']}:{row['record_id']}",
+        characteristics=tuple(sorted((row["characteristics"] or {}).items())),
+    )
+    found = _usage_price(product, row["usage_type"], start, inputs)
+    if found is None:
+        return RatableRecord(key, f"{UNPRICED_PREFIX}{row['usage_type']}", event), None
+    return RatableRecord(key, found.id, event), _definition(found, product, inputs)
+
+
+def plain_quantity(stored: Decimal) -> Decimal:
+    """A stored DECIMAL(38, 9) quantity without the trailing zeros of its fixed scale, so bills
+    read "120.4 GB", not "120.400000000 GB". The value is unchanged.
+
+    >>> plain_quantity(Decimal("120.400000000")), plain_quantity(Decimal("100.000000000"))
+    (Decimal('120.4'), Decimal('100'))
+    >>> plain_quantity(Decimal("12345678901234567890123456789.123456780"))
+    Decimal('12345678901234567890123456789.12345678')
+    """
+    # MONEY_CONTEXT's 38 digits hold any DECIMAL(38, 9) exactly; the default context's 28 do not.
+    if stored == stored.to_integral_value():
+        return stored.quantize(Decimal(1), context=MONEY_CONTEXT)
+    return stored.normalize(context=MONEY_CONTEXT)
+
+
+def _offering_at(product: Product, instant: datetime) -> str:
+    offering_id = product.offering_id
+    for event in product.events:
+        if event.at <= instant and event.action is LifecycleAction.CHANGE and event.offering_id:
+            offering_id = event.offering_id
+    return offering_id
+
+
+def _usage_price(
+    product: Product, usage_type: str, instant: datetime, inputs: BillingInputs
+) -> ProductOfferingPrice | None:
+    for found in inputs.catalog.prices_at(_offering_at(product, instant), instant):
+        if found.kind is ChargeKind.USAGE and found.usage_type == usage_type:
+            return found
+    return None
+
+
+def _definition(
+    found: ProductOfferingPrice, product: Product, inputs: BillingInputs
+) -> PriceDefinition:
+    agreement = (
+        None if product.agreement_id is None else inputs.agreements.get(product.agreement_id)
+    )
+    override = None if agreement is None else agreement.override_for(found.id)
+    return found.price if override is None else override
+
+
+def _merged(outcomes: Sequence[RatingOutcome]) -> RatingOutcome:
+    charges = sorted(
+        (charge for outcome in outcomes for charge in outcome.charges),
+        key=lambda charge: (charge.charge_key, charge.price_id),
+    )
+    rejects = sorted(
+        (reject for outcome in outcomes for reject in outcome.rejects),
+        key=lambda reject: (reject.charge_key, reject.price_id, reject.record_id or ""),
+    )
+    return RatingOutcome(tuple(charges), tuple(rejects))

@@ -1,0 +1,301 @@
+"""`run_cycle`: a bill run that is deterministic, idempotent, resumable and numbers gaplessly.
+
+Phases, each batch its own transaction:
+
+1. Start: record the run (or find it), load the world snapshot.
+2. Draft: for each batch of paying accounts not yet checkpointed, rate the batch's usage, compute
+   its draft bills (pure), and save the drafts together with one checkpoint per paying account.
+3. Issue: take the run's drafted bills in paying-account order and issue them a batch at a time;
+   the numbers, the bills' new state and the checkpoints change in one transaction.
+4. Finish: mark the run finished.
+
+A process killed anywhere loses at most the batch in flight, whose transaction never committed;
+running the cycle again skips what the checkpoints say is done and redoes the rest, which gives the
+same bills (the computation is pure and the inputs are the stored ones) and the next numbers in the
+same order. Running a finished cycle again changes nothing.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Final
+
+from tollway.billing import (
+    BillingInputs,
+    CustomerBill,
+    TaxCalculator,
+    ZeroTax,
+    bill_cycle_for,
+    compute_bills,
+)
+from tollway.billrun._batches import Batch, WorldIndex, billed_payers, plan_batches
+from tollway.billrun._rating import UsageRater, rate_with_reference
+from tollway.money import TollwayError
+from tollway.rating.reference import RatingReject
+from tollway.storage import (
+    BillRepository,
+    BillRunRecord,
+    BillRunRepository,
+    BillRunState,
+    Checkpoint,
+    CheckpointState,
+    Database,
+    WorldRepository,
+    world_digest,
+)
+from tollway.usage import UsageStore
+
+batch_accounts_max_default: Final = 500
+batch_accounts_limit: Final = 10_000
+"""The largest batch a caller may ask for: one transaction must stay a reasonable size."""
+
+
+_NO_TAX: Final = ZeroTax()
+
+
+class BillRunError(TollwayError):
+    code = "bill_run_error"
+
+
+class BillRunPhase(StrEnum):
+    DRAFT = "draft"
+    ISSUE = "issue"
+
+
+@dataclass(frozen=True, slots=True)
+class BillRunProgress:
+    """Reported after each committed batch: which phase, which batch of how many, its size."""
+
+    run_id: str
+    phase: BillRunPhase
+    batch_index: int
+    batches_total: int
+    items: int
+    """Paying accounts drafted, or bills issued, by this batch."""
+
+
+@dataclass(frozen=True, slots=True)
+class BillRunSummary:
+    """What a call to `run_cycle` found and did. `drafted_now` and `issued_now` count this call's
+    work only (zero when the run had already finished); `bill_count` is the run's whole total."""
+
+    run_id: str
+    bill_count: int
+    drafted_now: int
+    issued_now: int
+    rating_rejects: tuple[RatingReject, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Cycle:
+    """The run's fixed parameters, handed to each phase."""
+
+    database: Database
+    usage_store: UsageStore
+    run: BillRunRecord
+    inputs: BillingInputs
+    index: WorldIndex
+    rate: UsageRater
+    tax: TaxCalculator
+    progress: Callable[[BillRunProgress], None] | None
+    bill_date: date | None
+    """The date every bill carries, or None: each bill is dated its account's own cycle date."""
+
+
+def run_cycle(
+    database: Database,
+    usage_store: UsageStore,
+    *,
+    period_start: datetime,
+    period_end: datetime,
+    bill_date: date | None = None,
+    run_id: str,
+    batch_accounts_max: int = batch_accounts_max_default,
+    rate: UsageRater = rate_with_reference,
+    progress: Callable[[BillRunProgress], None] | None = None,
+    tax: TaxCalculator = _NO_TAX,
+    clock: Callable[[], datetime] | None = None,
+) -> BillRunSummary:
+    """Bill every paying account with a bill-cycle date in [period_start, period_end).
+
+    Each bill is dated `bill_date` if given, else its account's own cycle date (local).
+    The world is the one stored in `database` (`WorldRepository`); usage comes from `usage_store`
+    through `rate`. `clock`, when given, stamps the run's start and finish (bills never carry it).
+    Same arguments, same bills: see the module docstring for the guarantees.
+    """
+    if not 1 <= batch_accounts_max <= batch_accounts_limit:
+        raise BillRunError(
+            f"batch_accounts_max must be 1 to {batch_accounts_limit}, got {batch_accounts_max}"
+        )
+    if period_end <= period_start:
+        raise BillRunError(
+            f"the run's period end {period_end.isoformat()} must be after its start "
+            f"{period_start.isoformat()}"
+        )
+    with database.transaction() as session:
+        inputs = WorldRepository(session).load()
+        wanted = BillRunRecord(
+            run_id,
+            period_start,
+            period_end,
+            # The run's own date on record; without an explicit bill date, its window's first day.
+            bill_date if bill_date is not None else period_start.date(),
+            BillRunState.RUNNING,
+            world_digest(inputs),
+            started_at=_now(clock),
+        )
+        run = BillRunRepository(session).start(wanted)
+    if run.state is BillRunState.FINISHED:
+        return _summary(database, run_id, drafted_now=0, issued_now=0, rejects=())
+    cycle = _Cycle(
+        database, usage_store, run, inputs, WorldIndex.of(inputs), rate, tax, progress, bill_date
+    )
+    drafted_now, rejects = _draft_phase(cycle, batch_accounts_max)
+    issued_now = _issue_phase(cycle, batch_accounts_max)
+    with database.transaction() as session:
+        BillRunRepository(session).finish(run_id, finished_at=_now(clock))
+    return _summary(
+        database, run_id, drafted_now=drafted_now, issued_now=issued_now, rejects=rejects
+    )
+
+
+def _now(clock: Callable[[], datetime] | None) -> datetime | None:
+    return None if clock is None else clock()
+
+
+def _draft_phase(cycle: _Cycle, batch_accounts_max: int) -> tuple[int, tuple[RatingReject, ...]]:
+    run = cycle.run
+    payers = billed_payers(cycle.inputs, period_start=run.period_start, period_end=run.period_end)
+    batches = plan_batches(payers, batch_accounts_max=batch_accounts_max)
+    with cycle.database.transaction() as session:
+        done = {
+            found.billing_account_id for found in BillRunRepository(session).checkpoints(run.id)
+        }
+    drafted = 0
+    rejects: list[RatingReject] = []
+    for batch in batches:
+        pending = [payer for payer in batch.paying_account_ids if payer not in done]
+        if not pending:
+            continue
+        bills, batch_rejects = _compute_batch(cycle, pending)
+        drafted += _save_batch(cycle, Batch(batch.index, tuple(pending)), bills)
+        rejects.extend(batch_rejects)
+        _report(cycle, BillRunPhase.DRAFT, batch.index, len(batches), len(pending))
+    return drafted, tuple(rejects)
+
+
+def _compute_batch(
+    cycle: _Cycle, paying_account_ids: Sequence[str]
+) -> tuple[tuple[CustomerBill, ...], tuple[RatingReject, ...]]:
+    """The batch's draft bills: rate its usage, read what was billed before, compute (pure)."""
+    run = cycle.run
+    world = cycle.index.slice(paying_account_ids)
+    outcome = cycle.rate(
+        cycle.usage_store, world, period_start=run.period_start, period_end=run.period_end
+    )
+    closed_start, closed_end = _closed_span(cycle.inputs, paying_account_ids, run)
+    with cycle.database.transaction() as session:
+        previously_billed = BillRepository(session).issued_lines(
+            paying_account_ids, period_start=closed_start, period_end=closed_end
+        )
+    bills = compute_bills(
+        world,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        bill_date=cycle.bill_date,
+        rated_usage=outcome.charges,
+        previously_billed=previously_billed,
+        tax=cycle.tax,
+        run_id=run.id,
+    )
+    billed = {bill.billing_account_id for bill in bills}
+    assert billed <= set(paying_account_ids), "a batch bills only its own paying accounts"
+    return bills, outcome.rejects
+
+
+def _closed_span(
+    inputs: BillingInputs, paying_account_ids: Sequence[str], run: BillRunRecord
+) -> tuple[datetime, datetime]:
+    """From the earliest start to the latest end of the batch's closed periods."""
+    cycles = [
+        bill_cycle_for(
+            inputs.accounts[payer], window_start=run.period_start, window_end=run.period_end
+        )
+        for payer in paying_account_ids
+    ]
+    closed = [found.closed for found in cycles if found is not None]
+    assert closed, "every planned paying account has a cycle in the run's window"
+    return min(period.start for period in closed), max(period.end for period in closed)
+
+
+def _save_batch(cycle: _Cycle, batch: Batch, bills: Sequence[CustomerBill]) -> int:
+    """Save a batch's drafts and checkpoints in one transaction; return the drafts saved now."""
+    bill_of = {bill.billing_account_id: bill for bill in bills}
+    saved = 0
+    with cycle.database.transaction() as session:
+        runs = BillRunRepository(session)
+        runs.lock(cycle.run.id)
+        # Another process resuming the same run may have drafted some of these meanwhile.
+        done = {
+            found.billing_account_id
+            for found in runs.checkpoints(
+                cycle.run.id, billing_account_ids=batch.paying_account_ids
+            )
+        }
+        repository = BillRepository(session)
+        checkpoints: list[Checkpoint] = []
+        for payer in batch.paying_account_ids:
+            if payer in done:
+                continue
+            bill = bill_of.get(payer)
+            if bill is not None:
+                series = cycle.inputs.accounts[payer].invoice_series
+                saved += repository.save_draft(bill, invoice_series=series)
+            state = CheckpointState.NO_BILL if bill is None else CheckpointState.DRAFTED
+            checkpoints.append(
+                Checkpoint(payer, batch.index, None if bill is None else bill.id, state)
+            )
+        runs.record(cycle.run.id, checkpoints)
+    return saved
+
+
+def _issue_phase(cycle: _Cycle, batch_accounts_max: int) -> int:
+    run_id = cycle.run.id
+    with cycle.database.transaction() as session:
+        drafted = [
+            found.bill_id
+            for found in BillRunRepository(session).checkpoints(run_id)
+            if found.state is CheckpointState.DRAFTED and found.bill_id is not None
+        ]
+    chunks = [
+        drafted[start : start + batch_accounts_max]
+        for start in range(0, len(drafted), batch_accounts_max)
+    ]
+    issued = 0
+    for index, chunk in enumerate(chunks):
+        with cycle.database.transaction() as session:
+            BillRunRepository(session).lock(run_id)
+            issued += len(BillRepository(session).issue(chunk))
+            BillRunRepository(session).mark_issued(run_id, chunk)
+        _report(cycle, BillRunPhase.ISSUE, index, len(chunks), len(chunk))
+    return issued
+
+
+def _report(cycle: _Cycle, phase: BillRunPhase, index: int, total: int, items: int) -> None:
+    if cycle.progress is not None:
+        cycle.progress(BillRunProgress(cycle.run.id, phase, index, total, items))
+
+
+def _summary(
+    database: Database,
+    run_id: str,
+    *,
+    drafted_now: int,
+    issued_now: int,
+    rejects: tuple[RatingReject, ...],
+) -> BillRunSummary:
+    with database.transaction() as session:
+        checkpoints = BillRunRepository(session).checkpoints(run_id)
+    bill_count = sum(1 for found in checkpoints if found.bill_id is not None)
+    return BillRunSummary(run_id, bill_count, drafted_now, issued_now, rejects)

@@ -1,0 +1,384 @@
+"""`BillRepository`: drafts saved idempotently, issued with gapless numbers, voided, credited.
+
+Numbering: every invoice series (`INV`, `CN`, an account's own) has one counter row in
+`invoice_number_series`. Issuing locks the counter rows it needs (`SELECT ... FOR UPDATE` on
+PostgreSQL; SQLite's write lock, taken by `BEGIN IMMEDIATE`, already serialises writers), re-reads
+the bills' states under that lock, and assigns the numbers and the `issued` state in the same
+transaction as the counter moves. A transaction that dies leaves neither a number used nor a bill
+issued, so numbers have no gaps and no duplicates, even with two processes issuing at once.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, Final
+
+from sqlalchemy import Row, Select, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from tollway.billing import AppliedBillingRate, BillCategory, BillState, CustomerBill
+from tollway.storage import _tables as tables
+from tollway.storage._bill_rows import bill_from_rows, bill_row, line_row, tax_item_row
+from tollway.storage._documents import draft_digest
+from tollway.storage._errors import (
+    BillConflictError,
+    BillNotFoundError,
+    BillStateError,
+    StorageError,
+)
+
+bill_number_digits: Final = 8
+"""Digits of the number in a bill number: `INV-00000042`."""
+ids_per_statement_max: Final = 500
+"""Ids in one `IN (...)` list: bounded statements on every database."""
+bills_listed_max: Final = 10_000
+"""The most bills `find` returns at once; `stream` has no limit and bounded memory."""
+credit_note_series: Final = "CN"
+"""The series credit notes are numbered in unless told otherwise."""
+
+
+def bill_number_text(series: str, number: int) -> str:
+    """A bill number as printed: the series, a dash, the number zero-padded.
+
+    >>> bill_number_text("INV", 42)
+    'INV-00000042'
+    """
+    assert number >= 1, "bill numbers start at 1"
+    return f"{series}-{number:0{bill_number_digits}d}"
+
+
+@dataclass(frozen=True, slots=True)
+class BillQuery:
+    """Which bills to list; every field left None matches all."""
+
+    run_id: str | None = None
+    billing_account_id: str | None = None
+    state: BillState | None = None
+    category: BillCategory | None = None
+    invoice_series: str | None = None
+    bill_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedBill:
+    """A bill that was just issued: its id and the number it got."""
+
+    bill_id: str
+    invoice_series: str
+    bill_number: int
+    bill_no: str
+
+
+def _chunks(items: Sequence[str], size: int = ids_per_statement_max) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class BillRepository:
+    """Bills and their lines; all bill SQL lives here. The caller's transaction commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- drafts ---------------------------------------------------------------------------------
+
+    def save_draft(self, bill: CustomerBill, *, invoice_series: str) -> bool:
+        """Store a draft; True when stored now, False when the same bill was already stored.
+
+        Saving a bill id again with other content raises `BillConflictError`: a bill, once
+        saved, changes only by being issued or voided.
+        """
+        assert bill.state is BillState.DRAFT, (
+            f"{bill.id}: only drafts are saved; it is {bill.state}"
+        )
+        digest = draft_digest(bill)
+        column = tables.customer_bills.c
+        stored = self.session.execute(
+            select(column.draft_digest, column.run_id).where(column.id == bill.id)
+        ).one_or_none()
+        if stored is not None:
+            _check_same_bill(
+                bill, stored_digest=stored.draft_digest, stored_run_id=stored.run_id, digest=digest
+            )
+            return False
+        self.session.execute(
+            insert(tables.customer_bills), [bill_row(bill, invoice_series, digest)]
+        )
+        lines = [line_row(bill.id, position, line) for position, line in enumerate(bill.lines)]
+        if lines:
+            self.session.execute(insert(tables.applied_billing_rates), lines)
+        items = [
+            tax_item_row(bill.id, position, item) for position, item in enumerate(bill.tax_items)
+        ]
+        if items:
+            self.session.execute(insert(tables.tax_items), items)
+        return True
+
+    # --- issuing --------------------------------------------------------------------------------
+
+    def issue(self, bill_ids: Sequence[str]) -> tuple[IssuedBill, ...]:
+        """Issue the drafts among `bill_ids`, numbering them in the order given.
+
+        Bills already issued or void are left as they are (issuing is idempotent); an unknown id
+        is an error. Returns the bills issued by this call.
+        """
+        series_of = self._series_of(bill_ids)
+        counters = {
+            series: self._lock_counter(series) for series in sorted(set(series_of.values()))
+        }
+        states = self._states(bill_ids)
+        issued: list[IssuedBill] = []
+        for bill_id in bill_ids:
+            if states[bill_id] != BillState.DRAFT.value:
+                continue
+            series = series_of[bill_id]
+            number = counters[series]
+            counters[series] = number + 1
+            issued.append(IssuedBill(bill_id, series, number, bill_number_text(series, number)))
+            states[bill_id] = BillState.ISSUED.value
+        for done in issued:
+            self.session.execute(
+                update(tables.customer_bills)
+                .where(tables.customer_bills.c.id == done.bill_id)
+                .values(
+                    state=BillState.ISSUED.value, bill_number=done.bill_number, bill_no=done.bill_no
+                )
+            )
+        for series, next_number in counters.items():
+            self.session.execute(
+                update(tables.invoice_number_series)
+                .where(tables.invoice_number_series.c.series == series)
+                .values(next_number=next_number)
+            )
+        return tuple(issued)
+
+    def issue_drafts(self, query: BillQuery = BillQuery()) -> tuple[IssuedBill, ...]:
+        """Issue every draft matching `query`, in (account, period, id) order."""
+        drafts = self.ids(replace(query, state=BillState.DRAFT))
+        return self.issue(list(drafts))
+
+    def next_number(self, series: str) -> int:
+        """The number the series will give next (1 for a series never used)."""
+        found = self.session.execute(
+            select(tables.invoice_number_series.c.next_number).where(
+                tables.invoice_number_series.c.series == series
+            )
+        ).scalar_one_or_none()
+        return 1 if found is None else int(found)
+
+    def _series_of(self, bill_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        column = tables.customer_bills.c
+        for chunk in _chunks(bill_ids):
+            rows = self.session.execute(
+                select(column.id, column.invoice_series).where(column.id.in_(chunk))
+            )
+            found.update({row.id: row.invoice_series for row in rows})
+        missing = [bill_id for bill_id in bill_ids if bill_id not in found]
+        if missing:
+            raise BillNotFoundError(f"no bill with id {missing[0]!r} to issue")
+        return found
+
+    def _states(self, bill_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        column = tables.customer_bills.c
+        for chunk in _chunks(bill_ids):
+            rows = self.session.execute(select(column.id, column.state).where(column.id.in_(chunk)))
+            found.update({row.id: row.state for row in rows})
+        return found
+
+    def _lock_counter(self, series: str) -> int:
+        """Create the series' counter if new, lock its row, and return the next number."""
+        counter = tables.invoice_number_series
+        dialect = self.session.get_bind().dialect.name
+        builder = postgres_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            builder(counter).values(series=series, next_number=1).on_conflict_do_nothing()
+        )
+        next_number = self.session.execute(
+            select(counter.c.next_number).where(counter.c.series == series).with_for_update()
+        ).scalar_one()
+        return int(next_number)
+
+    # --- voids and credit notes -----------------------------------------------------------------
+
+    def void(self, bill_id: str) -> CustomerBill:
+        """Void an issued bill; it keeps its number (no gap). Voiding a void bill changes nothing."""
+        bill = self.get(bill_id)
+        if bill is None:
+            raise BillNotFoundError(f"no bill with id {bill_id!r} to void")
+        if bill.state is BillState.DRAFT:
+            raise BillStateError(
+                f"bill {bill_id!r} is a draft: only issued bills are voided (a draft has no number yet)"
+            )
+        if bill.state is BillState.ISSUED:
+            self.session.execute(
+                update(tables.customer_bills)
+                .where(tables.customer_bills.c.id == bill_id)
+                .values(state=BillState.VOID.value)
+            )
+        return replace(bill, state=BillState.VOID)
+
+    def issue_credit_note(
+        self, note: CustomerBill, *, invoice_series: str = credit_note_series
+    ) -> CustomerBill:
+        """Save a credit-note draft and issue it with its own number, in one transaction.
+
+        The note must name the issued (or void) bill it corrects in `related_bill_no`. Issuing
+        the same note again changes nothing and returns it as stored.
+        """
+        assert note.category is BillCategory.CREDIT_NOTE, f"{note.id}: not a credit note"
+        if note.related_bill_no is None:
+            raise StorageError(f"credit note {note.id!r} does not name the bill it corrects")
+        corrected = self.by_number(note.related_bill_no)
+        if corrected is None:
+            raise BillNotFoundError(
+                f"credit note {note.id!r} corrects bill {note.related_bill_no!r}, which does not exist"
+            )
+        if corrected.currency != note.currency:
+            raise StorageError(
+                f"credit note {note.id!r} is in {note.currency}, but bill "
+                f"{note.related_bill_no} is in {corrected.currency}"
+            )
+        self.save_draft(note, invoice_series=invoice_series)
+        self.issue([note.id])
+        stored = self.get(note.id)
+        assert stored is not None
+        return stored
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def issued_lines(
+        self, billing_account_ids: Sequence[str], *, period_start: datetime, period_end: datetime
+    ) -> tuple[AppliedBillingRate, ...]:
+        """The lines of the issued (not void) normal bills of these paying accounts whose billing
+        period overlaps [period_start, period_end): what was already billed, in (bill number,
+        line) order. A bill run passes them on as `previously_billed`."""
+        column = tables.customer_bills.c
+        bill_ids: list[str] = []
+        for chunk in _chunks(sorted(set(billing_account_ids))):
+            statement = (
+                select(column.id)
+                .where(column.billing_account_id.in_(chunk))
+                .where(column.state == BillState.ISSUED.value)
+                .where(column.category == BillCategory.NORMAL.value)
+                .where(column.billing_period_start < period_end)
+                .where(column.billing_period_end > period_start)
+            )
+            bill_ids.extend(self.session.execute(statement).scalars())
+        bills = [found for chunk in _chunks(bill_ids) for found in self._load(chunk)]
+        bills.sort(key=lambda found: (found.bill_no or "", found.id))
+        return tuple(line for found in bills for line in found.lines)
+
+    def get(self, bill_id: str) -> CustomerBill | None:
+        found = self._load([bill_id])
+        return found[0] if found else None
+
+    def by_number(self, bill_no: str) -> CustomerBill | None:
+        bill_id = self.session.execute(
+            select(tables.customer_bills.c.id).where(tables.customer_bills.c.bill_no == bill_no)
+        ).scalar_one_or_none()
+        return None if bill_id is None else self.get(bill_id)
+
+    def ids(self, query: BillQuery = BillQuery()) -> tuple[str, ...]:
+        """Ids of the bills matching `query`: numbered bills by (series, number), then drafts by
+        (account, period, id). The order of `find`, `stream` and the exports.
+
+        Sorted here, not by the database: a PostgreSQL collation may order text differently from
+        SQLite, and the order must not depend on the database."""
+        column = tables.customer_bills.c
+        statement = _filtered(
+            select(
+                column.id,
+                column.invoice_series,
+                column.bill_number,
+                column.billing_account_id,
+                column.billing_period_start,
+            ),
+            query,
+        )
+        rows = sorted(
+            self.session.execute(statement).all(),
+            key=lambda row: (
+                row.bill_number is None,
+                row.invoice_series if row.bill_number is not None else "",
+                row.bill_number or 0,
+                row.billing_account_id,
+                row.billing_period_start,
+                row.id,
+            ),
+        )
+        return tuple(row.id for row in rows)
+
+    def find(
+        self, query: BillQuery = BillQuery(), *, limit: int = bills_listed_max
+    ) -> tuple[CustomerBill, ...]:
+        """The bills matching `query` (at most `limit`), in the order of `ids`."""
+        assert 0 < limit <= bills_listed_max, f"limit is 1..{bills_listed_max}; use stream()"
+        return tuple(self._load(self.ids(query)[:limit]))
+
+    def stream(self, query: BillQuery = BillQuery()) -> Iterator[CustomerBill]:
+        """Every bill matching `query`, in the order of `ids`, loaded a chunk at a time."""
+        for chunk in _chunks(self.ids(query)):
+            yield from self._load(chunk)
+
+    def _load(self, bill_ids: Sequence[str]) -> list[CustomerBill]:
+        if not bill_ids:
+            return []
+        bills = tables.customer_bills
+        rows = {
+            row.id: row
+            for row in self.session.execute(select(bills).where(bills.c.id.in_(bill_ids)))
+        }
+        lines = self._children(tables.applied_billing_rates, bill_ids)
+        items = self._children(tables.tax_items, bill_ids)
+        return [
+            bill_from_rows(rows[bill_id], lines.get(bill_id, []), items.get(bill_id, []))
+            for bill_id in bill_ids
+            if bill_id in rows
+        ]
+
+    def _children(self, table: Any, bill_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
+        statement = (
+            select(table)
+            .where(table.c.bill_id.in_(bill_ids))
+            .order_by(table.c.bill_id, table.c.position)
+        )
+        grouped: dict[str, list[Row[Any]]] = {}
+        for row in self.session.execute(statement):
+            grouped.setdefault(row.bill_id, []).append(row)
+        return grouped
+
+
+def _check_same_bill(
+    bill: CustomerBill, *, stored_digest: str, stored_run_id: str | None, digest: str
+) -> None:
+    if stored_run_id != bill.run_id:
+        raise BillConflictError(
+            f"bill {bill.id!r} was already saved by bill run {stored_run_id!r}; run "
+            f"{bill.run_id!r} bills the same account and cycle again (rerun {stored_run_id!r} "
+            "instead: runs are idempotent)"
+        )
+    if stored_digest != digest:
+        raise BillConflictError(
+            f"bill {bill.id!r} was saved before with different content; a recomputed bill must "
+            "equal the stored one (did the world or the usage change under the run?)"
+        )
+
+
+def _filtered(statement: Select[Any], query: BillQuery) -> Select[Any]:
+    column = tables.customer_bills.c
+    conditions = [
+        (query.run_id, column.run_id),
+        (query.billing_account_id, column.billing_account_id),
+        (None if query.state is None else query.state.value, column.state),
+        (None if query.category is None else query.category.value, column.category),
+        (query.invoice_series, column.invoice_series),
+        (query.bill_date, column.bill_date),
+    ]
+    for value, where in conditions:
+        if value is not None:
+            statement = statement.where(where == value)
+    return statement

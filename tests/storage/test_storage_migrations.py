@@ -1,0 +1,65 @@
+"""Migrations: shipped inside the package, create exactly the tables the code declares."""
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+import tollway.storage
+from tollway.storage import Database
+from tollway.storage._database import MIGRATIONS_DIRECTORY
+from tollway.storage._tables import metadata
+
+EXPECTED_TABLES = {
+    "agreement_commitments",
+    "agreement_price_overrides",
+    "agreements",
+    "alembic_version",
+    "applied_billing_rates",
+    "bill_run_accounts",
+    "bill_runs",
+    "billing_accounts",
+    "bundle_offerings",
+    "bundles",
+    "customer_bills",
+    "invoice_number_series",
+    "manual_credits",
+    "parties",
+    "product_lifecycle_events",
+    "product_offering_prices",
+    "product_offerings",
+    "products",
+    "sites",
+    "tax_items",
+}
+
+
+def test_migrating_creates_every_table(database: Database) -> None:
+    assert set(inspect(database.engine).get_table_names()) == EXPECTED_TABLES
+
+
+def test_the_migrated_schema_matches_the_declared_tables(database: Database) -> None:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+
+    assert differences == []
+
+
+def test_migrating_twice_changes_nothing(database: Database) -> None:
+    database.migrate()
+
+    with database.engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+
+
+def test_the_migrations_ship_inside_the_package() -> None:
+    package = Path(tollway.storage.__file__).parent
+
+    assert package / "migrations" == MIGRATIONS_DIRECTORY
+    assert (MIGRATIONS_DIRECTORY / "env.py").is_file()
+    assert (MIGRATIONS_DIRECTORY / "script.py.mako").is_file()
+    assert [path.name for path in sorted((MIGRATIONS_DIRECTORY / "versions").glob("*.py"))] == [
+        "0001_create_tables.py"
+    ]
