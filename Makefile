@@ -20,8 +20,8 @@ demo: setup
 	$(BIN)/tollway demo
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 
 typecheck: setup
 	$(BIN)/mypy
