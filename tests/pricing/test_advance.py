@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tollway.conventions import Conventions, profile
-from tollway.money import Currency, Money, RoundingMode, currency
+from tollway.money import Currency, Money, RoundingMode, RoundingStage, currency
 from tollway.pricing import PricingModel, UsageEvent
 from tollway.pricing._advance import EventFee, advance_true_up, per_event_fees
 from tollway.pricing._percentage import Percentage
@@ -208,3 +208,58 @@ def test_per_event_fees_drift_at_most_half_a_minor_unit_per_event(
     # The true-up also absorbs the period's own rounding: at most half a unit more.
     drift = true_up(model, events, fees, in_currency=in_currency, conventions=conventions)
     assert abs(drift.amount) <= half_unit * (len(events) + 1)
+
+
+# Two tiers of 0.004 per unit: each event's 1 unit lands in its own tier.
+TWO_TIERS_OF_0_004 = Graduated(
+    (Tier.of(up_to="1", unit_price="0.004"), Tier.of(up_to=None, unit_price="0.004"))
+)
+
+
+def test_true_up_follows_the_per_increment_stage() -> None:
+    # OpenMeter rounds per line: tier 1 0.004 → 0.00, tier 2 0.004 → 0.00, so the period's price
+    # is 0.00. Each event pays 0.004 → 0.00, so nothing is left to true up (rounding the precise
+    # 0.008 once would wrongly bill 0.01).
+    openmeter = profile("openmeter")
+    events = uploads("1", "1")
+    fees = fees_of(TWO_TIERS_OF_0_004, events, conventions=openmeter)
+    assert amounts(fees) == ["0.00 USD", "0.00 USD"]
+    assert true_up(TWO_TIERS_OF_0_004, events, fees, conventions=openmeter) == Money.of(
+        "0.00", "USD"
+    )
+
+
+def test_true_up_under_per_invoice_stays_precise() -> None:
+    # Per invoice the period's price stays 0.008; the events paid 0.00 + 0.00 (each 0.004 rounds
+    # to 0.00), so the true-up is the precise 0.008 and the invoice rounds its total.
+    per_invoice = TOLLWAY.replace(rounding_stage=RoundingStage.PER_INVOICE)
+    events = uploads("1", "1")
+    fees = fees_of(TWO_TIERS_OF_0_004, events, conventions=per_invoice)
+    assert amounts(fees) == ["0.00 USD", "0.00 USD"]
+    drift = true_up(TWO_TIERS_OF_0_004, events, fees, conventions=per_invoice)
+    assert drift == Money(Decimal("0.008"), USD)
+
+
+@given(
+    quantities=st.lists(st.decimals(min_value="0", max_value="12", places=2), max_size=10),
+    in_currency=st.sampled_from([USD, JPY, BHD]),
+    mode=st.sampled_from(RoundingMode),
+    stage=st.sampled_from(RoundingStage),
+    flat_fee_at_zero=st.booleans(),
+)
+def test_fees_plus_true_up_equal_the_periods_price_in_every_stage(
+    quantities: list[Decimal],
+    in_currency: Currency,
+    mode: RoundingMode,
+    stage: RoundingStage,
+    flat_fee_at_zero: bool,
+) -> None:
+    conventions = TOLLWAY.replace(
+        rounding_mode=mode, rounding_stage=stage, flat_fee_at_zero=flat_fee_at_zero
+    )
+    events = [UsageEvent(quantity=quantity) for quantity in quantities]
+    fees = fees_of(ODD_TIERS, events, in_currency=in_currency, conventions=conventions)
+    drift = true_up(ODD_TIERS, events, fees, in_currency=in_currency, conventions=conventions)
+    period = ODD_TIERS.price(events, currency=in_currency, conventions=conventions)
+    charged = sum((fee.amount.amount for fee in fees), Decimal(0))
+    assert charged + drift.amount == period.amount.amount

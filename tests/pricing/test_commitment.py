@@ -10,7 +10,7 @@ from pydantic import Field
 
 from tollway.conventions import Conventions, profile
 from tollway.money import Currency, Money, RoundingMode, RoundingStage, currency
-from tollway.pricing import PriceDefinitionError, PriceResult, UsageEvent
+from tollway.pricing import PriceDefinition, PriceDefinitionError, PriceResult, UsageEvent
 from tollway.pricing._commitment import SpendCommitment
 from tollway.pricing._dynamic import Dynamic
 from tollway.pricing._percentage import Percentage
@@ -243,3 +243,15 @@ def test_commitment_bills_the_invoiced_inner_amount_clamped_to_the_bounds(
     if maximum is not None:
         expected = min(expected, maximum)
     assert billed == expected
+
+
+def test_a_definition_refuses_bounds_finer_than_its_currency() -> None:
+    # A definition knows its currency, so a JPY minimum of 10.5 is refused when it is made,
+    # naming the field from the definition: pricing.minimum_amount
+    with pytest.raises(PriceDefinitionError) as raised:
+        PriceDefinition(
+            id="p",
+            currency=JPY,
+            pricing=SpendCommitment(Dynamic(), minimum_amount=Decimal("10.5")),
+        )
+    assert raised.value.field == "pricing.minimum_amount"

@@ -4,7 +4,7 @@ Every expected amount is worked out by hand in the comment beside it.
 """
 
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import pytest
@@ -13,12 +13,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tollway.conventions import Conventions, profile
-from tollway.money import DecimalLike, Money, RoundingMode, currency
+from tollway.money import DecimalLike, Money, RoundingMode, RoundingStage, currency
 from tollway.pricing import PriceDefinitionError, PriceResult, UsageError, UsageEvent
-from tollway.pricing._duration import (
-    DayType,
-    DurationRating,
-    RateBand,
+from tollway.pricing._duration import DayType, DurationRating, RateBand
+from tollway.pricing._rate_intervals import (
     RateInterval,
     billed_seconds_by_interval,
     pulse_intervals,
@@ -188,8 +186,11 @@ class TestIntervalsAndRounding:
         result = rate(ten_cent_rating(), call(85))
         assert increment_quantities(result) == [Decimal(60), Decimal(25)]
         assert [line.unit_price for line in result.lines[1:]] == [Decimal("0.10"), Decimal("0.05")]
-        # kept to the 38 significant digits tollway computes with, never rounded to cents here
-        assert result.lines[2].amount == Decimal("0.020833333333333333333333333333333333333")
+        # Never rounded to cents here: the lines add up to the exact total kept to the 38
+        # significant digits tollway computes with, 0.32083333333333333333333333333333333333,
+        # so the 25 s line is that total less 0.20 and 0.10.
+        assert result.lines[2].amount == Decimal("0.02083333333333333333333333333333333333")
+        assert result.precise_amount == Decimal("0.32083333333333333333333333333333333333")
         assert result.amount == Money.of("0.32", "USD")
 
     def test_cgrates_rounds_each_increment_to_5_decimals(self) -> None:
@@ -610,3 +611,113 @@ class TestProperties:
         long = rate(rating, call(shorter + extra), conventions=conventions)
         assert short.precise_amount <= long.precise_amount
         assert short.amount <= long.amount
+
+
+class TestExactTotalsAcrossCalls:
+    """Per-call costs that no decimal holds (1 s at 0.10 per 60 s) add up to their exact total."""
+
+    HALF_EVEN = TOLLWAY.replace(rounding_mode=RoundingMode.HALF_EVEN)
+
+    def one_second_calls(self, count: int) -> list[UsageEvent]:
+        return [call(1, record_id=f"call-{number}") for number in range(1, count + 1)]
+
+    def test_three_one_second_calls_tie_exactly_and_round_half_even_down(self) -> None:
+        # 1/1 at 0.10 per minute: each 1 s call costs 0.10 / 60 = 0.001666..., three cost
+        # 3 × 0.10 / 60 = 0.005 exactly, a tie that half-even rounds to 0.00 USD.
+        result = rate(
+            uk_rating("1/1", "0.10"), *self.one_second_calls(3), conventions=self.HALF_EVEN
+        )
+        assert result.precise_amount == Decimal("0.005")
+        assert result.amount == Money.of("0.00", "USD")
+        # Half-up rounds the same tie up.
+        half_up = rate(uk_rating("1/1", "0.10"), *self.one_second_calls(3))
+        assert half_up.amount == Money.of("0.01", "USD")
+
+    def test_each_call_keeps_its_own_line(self) -> None:
+        # Three lines of 1 s; their amounts add up to 0.005 exactly.
+        result = rate(uk_rating("1/1", "0.10"), *self.one_second_calls(3))
+        lines = [line for line in result.lines if line.kind == "increment"]
+        assert [line.quantity for line in lines] == [Decimal(1)] * 3
+        assert [line.description.split(":")[0] for line in lines] == ["call-1", "call-2", "call-3"]
+        with localcontext() as wide:
+            wide.prec = 60
+            assert sum((line.amount for line in lines), Decimal(0)) == Decimal("0.005")
+
+    def test_ties_summed_over_several_bands(self) -> None:
+        # One 1 s call to each of three zones, each band 0.10 per minute on 1/1:
+        # 3 × 0.10 / 60 = 0.005 → half-even 0.00
+        bands = tuple(
+            RateBand(intervals=pulse_intervals("1/1", rate="0.10"), zone=zone)
+            for zone in ("44", "33", "49")
+        )
+        calls = [
+            call(1, to=number, record_id=f"call-{index}")
+            for index, number in enumerate(("+442079460000", "+33140000000", "+4930000000"))
+        ]
+        result = rate(DurationRating(rates=bands), *calls, conventions=self.HALF_EVEN)
+        assert result.precise_amount == Decimal("0.005")
+        assert result.amount == Money.of("0.00", "USD")
+
+    def test_per_increment_rounds_each_call_on_its_own(self) -> None:
+        # Per increment, each call's 0.001666... rounds to 0.00: three calls bill 0.00, even
+        # half-up.
+        per_increment = TOLLWAY.replace(rounding_stage=RoundingStage.PER_INCREMENT)
+        result = rate(
+            uk_rating("1/1", "0.10"), *self.one_second_calls(3), conventions=per_increment
+        )
+        assert result.amount == Money.of("0.00", "USD")
+
+    def test_yen_tie_over_ten_calls(self) -> None:
+        # 3 JPY per minute on 1/1: 10 calls of 1 s = 10 × 3 / 60 = 0.5 JPY → half-even 0 JPY
+        calls = self.one_second_calls(10)
+        result = rate(uk_rating("1/1", "3"), *calls, conventions=self.HALF_EVEN, code="JPY")
+        assert result.precise_amount == Decimal("0.5")
+        assert result.amount == Money.of("0", "JPY")
+
+    def test_bahraini_dinar_tie_over_thirty_calls(self) -> None:
+        # 0.001 BHD per minute on 1/1: 30 calls of 1 s = 30 × 0.001 / 60 = 0.0005 → half-even 0.000
+        calls = self.one_second_calls(30)
+        result = rate(uk_rating("1/1", "0.001"), *calls, conventions=self.HALF_EVEN, code="BHD")
+        assert result.precise_amount == Decimal("0.0005")
+        assert result.amount == Money.of("0.000", "BHD")
+
+    def test_band_rounding_applies_to_the_exact_cost(self) -> None:
+        # 1 s at 0.25 per 60 s = 0.0041666...; the band rounds it to 3 decimals half-up: 0.004
+        band = RateBand(
+            intervals=pulse_intervals("1/1", rate="0.25"), rounding_decimals=3, name="UK"
+        )
+        result = rate(DurationRating(rates=(band,)), call(1))
+        assert result.precise_amount == Decimal("0.004")
+
+    @given(
+        seconds=st.lists(st.integers(min_value=0, max_value=600), min_size=1, max_size=12),
+        rate_per_minute=st.decimals(min_value=0, max_value=5, places=3),
+    )
+    def test_splitting_seconds_over_calls_does_not_change_the_price(
+        self, seconds: list[int], rate_per_minute: Decimal
+    ) -> None:
+        # On 1/1 every whole second is billed once: n calls cost what one call of their summed
+        # seconds costs, to the last digit.
+        rating = uk_rating("1/1", str(rate_per_minute))
+        calls = [call(value, record_id=f"call-{index}") for index, value in enumerate(seconds)]
+        split = rate(rating, *calls, conventions=self.HALF_EVEN)
+        whole = rate(rating, call(sum(seconds)), conventions=self.HALF_EVEN)
+        assert split.precise_amount == whole.precise_amount
+        assert split.amount == whole.amount
+
+
+def test_billed_seconds_of_a_very_long_call_are_exact() -> None:
+    # 10^36 + 0.5 s on 1/1 bills 10^36 + 1 s: counted by integer division, not a rounded quotient
+    duration = Decimal("1000000000000000000000000000000000000.5")
+    assert billed_seconds_by_interval(pulse_intervals("1/1", rate="1"), duration) == (
+        Decimal("1000000000000000000000000000000000001"),
+    )
+
+
+def test_billed_seconds_beyond_38_digits_are_a_usage_error() -> None:
+    # 10^37 s in 0.3 s steps: 33333333333333333333333333333333333334 steps bill
+    # 10000000000000000000000000000000000000.2 s, 39 digits: refused, where rounding the quotient
+    # to 38 digits used to bill one step too few.
+    steps = (RateInterval.of(rate="1", rate_increment_seconds="0.3"),)
+    with pytest.raises(UsageError, match="38 significant digits"):
+        billed_seconds_by_interval(steps, Decimal(10**37))

@@ -11,6 +11,7 @@ from tollway.conventions import Conventions, TierBounds, profile
 from tollway.money import Currency, Money, RoundingMode, currency
 from tollway.pricing import PriceDefinitionError, PriceResult, PricingModel, UsageError, UsageEvent
 from tollway.pricing._percentage import GraduatedPercentage, Percentage, PercentageTier
+from tollway.pricing._tiers import Graduated, Tier
 from tollway.pricing.schema._transactional import GraduatedPercentageSpec, PercentageSpec
 
 USD = currency("USD")
@@ -377,6 +378,30 @@ def test_invalid_graduated_percentage_names_the_field(
     assert raised.value.field == field
 
 
+def test_graduated_percentage_bounds_follow_the_tier_table_rules() -> None:
+    # One rule for every tier table: the same field and the same words as graduated unit tiers.
+    with pytest.raises(PriceDefinitionError) as percentage_error:
+        GraduatedPercentage(
+            tiers=(
+                PercentageTier(Decimal(1000), Decimal(2)),
+                PercentageTier(Decimal(500), Decimal(1)),
+                PercentageTier(None, Decimal(1)),
+            )
+        )
+    with pytest.raises(PriceDefinitionError) as tier_error:
+        Graduated(
+            (
+                Tier.of(up_to="1000", unit_price="2"),
+                Tier.of(up_to="500", unit_price="1"),
+                Tier.of(up_to=None, unit_price="1"),
+            )
+        )
+    assert str(percentage_error.value) == str(tier_error.value)
+    assert str(percentage_error.value) == (
+        "tiers[1].up_to: must be greater than the previous tier's bound 1000, got 500"
+    )
+
+
 # --- schema -------------------------------------------------------------------------------------
 
 
@@ -412,7 +437,7 @@ def test_percentage_spec_rejects_a_float_rate_and_a_missing_rate() -> None:
 
 def test_percentage_spec_leaves_domain_rules_to_the_model() -> None:
     spec = PercentageSpec.model_validate({"model": "percentage", "rate": "-1"})
-    with pytest.raises(PriceDefinitionError, match="rate: must not be negative"):
+    with pytest.raises(PriceDefinitionError, match="rate: must be zero or more"):
         spec.build()
 
 
@@ -423,7 +448,7 @@ def test_graduated_percentage_spec_accepts_inf_for_the_last_bound() -> None:
             "tiers": [
                 {"up_to": "1000", "rate": "2"},
                 {"up_to": 5000, "rate": "1.5", "flat_fee": "10"},
-                {"up_to": "inf", "rate": "1", "flat_fee": "25"},
+                {"up_to": "Infinity", "rate": "1", "flat_fee": "25"},
             ],
         }
     )

@@ -184,3 +184,59 @@ def test_single_definition_document_is_a_catalog_of_one() -> None:
     (definition,) = parse_price_catalog(GRADUATED)
     assert definition.pricing != PerUnit(unit_price=Decimal(1))
     assert definition.id == "sdwan-data"
+
+
+# --- spend commitments: errors inside `inner` keep their whole path -------------------------------
+
+MISORDERED_TIERS: dict[str, Any] = {
+    "model": "graduated",
+    "tiers": [
+        {"up_to": "10", "unit_price": "1"},
+        {"up_to": "5", "unit_price": "1"},
+        {"up_to": None, "unit_price": "1"},
+    ],
+}
+
+
+def test_a_tier_error_inside_a_commitment_names_the_inner_path() -> None:
+    document = {"model": "spend_commitment", "minimum_amount": "10", "inner": MISORDERED_TIERS}
+    with pytest.raises(PriceDefinitionError) as raised:
+        parse_price_definition({"id": "p", "currency": "USD", "pricing": document})
+    assert raised.value.field == "pricing.inner.tiers[1].up_to"
+
+
+def test_an_error_two_commitments_deep_names_both() -> None:
+    inner = {"model": "spend_commitment", "maximum_amount": "50", "inner": MISORDERED_TIERS}
+    document = {"model": "spend_commitment", "minimum_amount": "10", "inner": inner}
+    with pytest.raises(PriceDefinitionError) as raised:
+        parse_price_catalog([{"id": "p", "currency": "USD", "pricing": document}])
+    assert raised.value.field == "[0].pricing.inner.inner.tiers[1].up_to"
+
+
+def test_a_yen_minimum_with_decimals_is_refused_when_read() -> None:
+    # JPY has no minor unit: a minimum of 10.5 yen cannot be invoiced
+    document = {
+        "model": "spend_commitment",
+        "minimum_amount": "10.5",
+        "inner": {"model": "per_unit", "unit_price": "1"},
+    }
+    with pytest.raises(PriceDefinitionError) as raised:
+        parse_price_definition({"id": "p", "currency": "JPY", "pricing": document})
+    assert raised.value.field == "pricing.minimum_amount"
+    assert raised.value.problem == "10.5 has more decimals than JPY's 0"
+
+
+def test_a_nested_bahraini_dinar_maximum_is_checked_with_its_path() -> None:
+    # BHD has 3 decimals: 100.0005 is finer than a fils
+    inner = {
+        "model": "spend_commitment",
+        "maximum_amount": "100.0005",
+        "inner": {"model": "per_unit", "unit_price": "1"},
+    }
+    document = {"model": "spend_commitment", "minimum_amount": "1", "inner": inner}
+    with pytest.raises(PriceDefinitionError) as raised:
+        parse_price_definition({"id": "p", "currency": "BHD", "pricing": document})
+    assert raised.value.field == "pricing.inner.maximum_amount"
+    # 100.005 is a whole number of fils
+    inner["maximum_amount"] = "100.005"
+    assert parse_price_definition({"id": "p", "currency": "BHD", "pricing": document}).id == "p"

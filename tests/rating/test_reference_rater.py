@@ -117,3 +117,33 @@ def test_every_record_is_rated_or_rejected(rows: list[tuple[str, str, int, bool]
     outcome = rate_records(records, PRICES)
     assert outcome.record_count == len(records)
     assert all(charge.result.amount.amount >= 0 for charge in outcome.charges)
+
+
+def test_records_too_large_to_price_are_rejected_and_the_run_goes_on() -> None:
+    # C1's second record, 10^37 GB, is beyond the 10^24 a quantity may be: C1's records are
+    # rejected with the reason; C2 (2.5 GB = 2.50) is still rated.
+    records = [
+        RatableRecord("C1", "gb", UsageEvent.of("1", record_id="r1")),
+        RatableRecord("C1", "gb", UsageEvent.of("1e37", record_id="r2")),
+        RatableRecord("C2", "gb", UsageEvent.of("2.5", record_id="r3")),
+    ]
+    outcome = rate_records(records, PRICES)
+    assert [(c.charge_key, c.result.amount.amount) for c in outcome.charges] == [
+        ("C2", Decimal("2.50"))
+    ]
+    assert [(r.record_id, r.code) for r in outcome.rejects] == [
+        ("r1", "invalid_usage"),
+        ("r2", "invalid_usage"),
+    ]
+    assert "record 'r2': quantity 1E+37" in outcome.rejects[1].message
+
+
+def test_an_amount_too_large_to_price_is_rejected() -> None:
+    # 10^24 units at 2 per unit = 2 × 10^24, beyond the 10^24 an amount may be
+    double = parse_price_definition(
+        {"id": "double", "currency": "USD", "pricing": {"model": "per_unit", "unit_price": "2"}}
+    )
+    records = [RatableRecord("C1", "double", UsageEvent.of(10**24, record_id="r1"))]
+    outcome = rate_records(records, {"double": double})
+    assert outcome.charges == ()
+    assert [(r.record_id, r.code) for r in outcome.rejects] == [("r1", "invalid_usage")]

@@ -5,9 +5,10 @@ added, `price(events up to and including it) - price(events before it)`, taken o
 amounts and then rounded on its own to the currency's minor unit with the conventions' rounding
 mode. The event that crosses into a tier pays that tier's flat fee.
 
-Rounding every event separately drifts from the period's price rounded once (by at most half a
-minor unit per event under the half modes); `advance_true_up` measures that drift at the end of the
-period so it can be billed or credited on the period's invoice.
+Rounding every event separately drifts from the period's price (by at most half a minor unit per
+event under the half modes); `advance_true_up` measures that drift at the end of the period so it
+can be billed or credited on the period's invoice: the fees plus the true-up are exactly the
+period's `PriceResult.amount`, rounded at the conventions' rounding stage.
 """
 
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from decimal import Decimal
 
 from tollway.conventions import Conventions
 from tollway.money import Currency, Money, round_decimal
+from tollway.pricing._exact import exact_subtract, exact_sum
 from tollway.pricing._model import PricingModel
 from tollway.pricing._usage import UsageEvent
 
@@ -61,7 +63,7 @@ def per_event_fees(
     for event in events:
         priced.append(event)
         after = model.price(tuple(priced), currency=currency, conventions=conventions)
-        precise = after.precise_amount - before.precise_amount
+        precise = exact_subtract(after.precise_amount, before.precise_amount)
         rounded = round_decimal(
             precise, decimals=currency.minor_units, mode=conventions.rounding_mode
         )
@@ -82,9 +84,11 @@ def advance_true_up(
     """What the period's invoice still owes (positive) or credits (negative) after advance fees.
 
     `events` are all the period's events and `fees` the per-event fees they were charged, in the
-    same order. The true-up is the period's price rounded once (its precise amount rounded with the
-    conventions' mode) minus the sum of the rounded fees: the per-event rounding drift, plus any
-    charge due at zero usage that no event paid.
+    same order. The true-up is the period's price as `price()` bills it (its `PriceResult.amount`,
+    rounded at the conventions' rounding stage) minus the sum of the rounded fees: the per-event
+    rounding drift, plus any charge due at zero usage that no event paid. Fees plus true-up are
+    therefore exactly the period's amount in every stage; per invoice the amount, and so the
+    true-up, stays precise and the invoice rounds its total.
 
     >>> from tollway.conventions import profile
     >>> from tollway.money import currency
@@ -100,8 +104,5 @@ def advance_true_up(
         assert fee.record_id == event.record_id, "fees must be in the order of their events"
         assert fee.amount.currency == currency, "fees must be in the currency priced in"
     period = model.price(events, currency=currency, conventions=conventions)
-    period_rounded = round_decimal(
-        period.precise_amount, decimals=currency.minor_units, mode=conventions.rounding_mode
-    )
-    charged = sum((fee.amount.amount for fee in fees), Decimal(0))
-    return Money(period_rounded - charged, currency)
+    charged = exact_sum(fee.amount.amount for fee in fees)
+    return Money(exact_subtract(period.amount.amount, charged), currency)

@@ -15,16 +15,11 @@ from enum import StrEnum
 from typing import ClassVar
 
 from tollway.conventions import Conventions
-from tollway.money import MONEY_CONTEXT, Currency, DecimalLike, to_decimal
+from tollway.money import Currency, DecimalLike, to_decimal
 from tollway.pricing._errors import PriceDefinitionError
+from tollway.pricing._exact import exact_multiply, exact_subtract, whole_divisions
 from tollway.pricing._result import BreakdownLine, PriceResult, finalize
-from tollway.pricing._tiers import (
-    billable_quantity,
-    multiply,
-    require_non_negative,
-    require_positive,
-    whole_divisions,
-)
+from tollway.pricing._tiers import billable_quantity, require_non_negative, require_positive
 from tollway.pricing._usage import UsageEvent
 
 
@@ -72,7 +67,7 @@ class BlockTier:
         """The units this tier holds when full; None when it has no limit."""
         if self.max_blocks is None:
             return None
-        return multiply(Decimal(self.max_blocks), self.block_size)
+        return exact_multiply(Decimal(self.max_blocks), self.block_size)
 
 
 def _check_block_tiers(tiers: tuple[BlockTier, ...]) -> None:
@@ -106,7 +101,7 @@ def _block_line(
         ),
         quantity=blocks,
         unit_price=tier.block_price,
-        amount=multiply(blocks, tier.block_price),
+        amount=exact_multiply(blocks, tier.block_price),
         tier=number,
     )
 
@@ -157,13 +152,13 @@ class BlockTiers:
             units = remaining
             if tier.max_blocks is not None and blocks > tier.max_blocks:
                 blocks = Decimal(tier.max_blocks)
-                units = multiply(blocks, tier.block_size)
+                units = exact_multiply(blocks, tier.block_size)
             lines.append(
                 _block_line(
                     kind="block_tier", number=index + 1, tier=tier, blocks=blocks, units=units
                 )
             )
-            remaining = MONEY_CONTEXT.subtract(remaining, units)
+            remaining = exact_subtract(remaining, units)
         if remaining > 0:
             lines.append(self._overage_line(remaining))
         return lines
@@ -196,5 +191,5 @@ class BlockTiers:
             capacity = tier.capacity
             if capacity is None or remaining <= capacity:
                 return index
-            remaining = MONEY_CONTEXT.subtract(remaining, capacity)
+            remaining = exact_subtract(remaining, capacity)
         return len(self.tiers) - 1

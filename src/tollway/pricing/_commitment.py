@@ -9,9 +9,10 @@ from typing import ClassVar
 from tollway.conventions import Conventions
 from tollway.money import Currency, Money, RoundingStage
 from tollway.pricing._errors import PriceDefinitionError
-from tollway.pricing._model import PricingModel
-from tollway.pricing._percentage import require_non_negative
+from tollway.pricing._exact import decimals_of, exact_subtract
+from tollway.pricing._model import CurrencyBound, PricingModel
 from tollway.pricing._result import BreakdownLine, PriceResult, finalize
+from tollway.pricing._tiers import require_non_negative
 from tollway.pricing._usage import UsageEvent
 
 
@@ -30,7 +31,9 @@ class SpendCommitment:
     line and the true-up add to exactly the minimum. Under the per-line rounding stage the precise
     breakdown also carries an "inner_rounding" line (rounded minus precise inner amount), so the
     breakdown's precise total is exactly the minimum and rounds to it in every rounding mode.
-    The bounds must be whole minor units of the currency priced in (checked when pricing).
+    The bounds must be whole minor units of the currency priced in: a `PriceDefinition` checks
+    them when it is made (`check_currency`, nested commitments too), and pricing checks them again
+    for a commitment priced on its own.
 
     >>> from tollway.conventions import profile
     >>> from tollway.money import currency
@@ -54,8 +57,8 @@ class SpendCommitment:
             raise PriceDefinitionError(
                 "minimum_amount", "set a minimum_amount, a maximum_amount or both"
             )
-        require_non_negative(self.minimum_amount, "minimum_amount")
-        require_non_negative(self.maximum_amount, "maximum_amount")
+        require_non_negative(self.minimum_amount, field="minimum_amount")
+        require_non_negative(self.maximum_amount, field="maximum_amount")
         minimum, maximum = self.minimum_amount, self.maximum_amount
         if minimum is not None and maximum is not None and minimum > maximum:
             raise PriceDefinitionError(
@@ -69,14 +72,14 @@ class SpendCommitment:
         currency: Currency,
         conventions: Conventions,
     ) -> PriceResult:
-        self._require_whole_minor_units(currency)
+        self.check_currency(currency)
         inner = self.inner.price(events, currency=currency, conventions=conventions)
         billed = inner.amount.amount
         lines = list(inner.lines)
         adjustment = self._adjustment_line(billed, currency)
         if adjustment is not None:
             lines.append(adjustment)
-            rounding = billed - inner.precise_amount
+            rounding = exact_subtract(billed, inner.precise_amount)
             if conventions.rounding_stage is RoundingStage.PER_LINE and rounding:
                 lines.append(
                     BreakdownLine(
@@ -97,7 +100,7 @@ class SpendCommitment:
                 f"minimum spend {Money(self.minimum_amount, currency)}: true-up of the shortfall",
                 Decimal(1),
                 None,
-                self.minimum_amount - billed,
+                exact_subtract(self.minimum_amount, billed),
             )
         if self.maximum_amount is not None and billed > self.maximum_amount:
             return BreakdownLine(
@@ -105,17 +108,31 @@ class SpendCommitment:
                 f"maximum spend {Money(self.maximum_amount, currency)}: discount of the excess",
                 Decimal(1),
                 None,
-                self.maximum_amount - billed,
+                exact_subtract(self.maximum_amount, billed),
             )
         return None
 
-    def _require_whole_minor_units(self, currency: Currency) -> None:
+    def check_currency(self, currency: Currency) -> None:
+        """Refuse a bound finer than `currency`'s minor unit, here or in a nested commitment.
+
+        >>> from tollway.money import currency
+        >>> from tollway.pricing._dynamic import Dynamic
+        >>> SpendCommitment(Dynamic(), minimum_amount=Decimal("10.5")).check_currency(currency("JPY"))
+        Traceback (most recent call last):
+        ...
+        tollway.pricing._errors.PriceDefinitionError: minimum_amount: 10.5 has more decimals than JPY's 0
+        """
         for field, bound in (
             ("minimum_amount", self.minimum_amount),
             ("maximum_amount", self.maximum_amount),
         ):
-            if bound is not None and not Money(bound, currency).is_rounded:
+            if bound is not None and decimals_of(bound) > currency.minor_units:
                 raise PriceDefinitionError(
                     field,
                     f"{bound} has more decimals than {currency.code}'s {currency.minor_units}",
                 )
+        if isinstance(self.inner, CurrencyBound):
+            try:
+                self.inner.check_currency(currency)
+            except PriceDefinitionError as error:
+                raise error.under("inner") from None

@@ -22,7 +22,10 @@ whole increments, in the rate band chosen by destination and origin zone, time o
   `createIncrementsSlice`, `getCost`; releases differ in which comes first). Here each step costs `rate × step / unit`, rounded to
   `conventions.increment_rounding_decimals` with `conventions.rounding_mode` when that is set
   (else the interval costs exactly `rate × billed seconds / unit`); then an interval's cost is
-  rounded with the band's `rounding_decimals` and `rounding_mode` when the band sets them.
+  rounded with the band's `rounding_decimals` and `rounding_mode` when the band sets them. Both
+  round the exact cost. A cost no decimal holds (1 s at 0.10 per 60 s) stays exact until the
+  calls' lines are made: they add up to the exact total of all the calls rounded once to 38
+  significant digits (`_exact.decimal_amounts`), so three such 1 s calls cost exactly 0.005.
   `finalize` rounds to the currency at the conventions' stage.
 - **Connect fee**: once per call of positive duration (the band's own fee, else the definition's).
   A zero-duration call costs nothing, or only the connect fee with `charge_connect_fee_on_zero`.
@@ -31,27 +34,33 @@ whole increments, in the rate band chosen by destination and origin zone, time o
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tollway.conventions import Conventions
-from tollway.money import (
-    MONEY_CONTEXT,
-    Currency,
-    DecimalLike,
-    RoundingMode,
-    round_decimal,
-    to_decimal,
-)
+from tollway.money import Currency, RoundingMode
 from tollway.pricing._errors import PriceDefinitionError, UsageError
+from tollway.pricing._exact import (
+    Cost,
+    decimal_amounts,
+    exact_multiply,
+    exact_quotient,
+    round_cost,
+    whole_divisions,
+)
 from tollway.pricing._model import total_quantity
+from tollway.pricing._rate_intervals import (
+    RateInterval,
+    billed_seconds_by_interval,
+    check_intervals,
+    require,
+)
 from tollway.pricing._result import BreakdownLine, PriceResult, finalize
 from tollway.pricing._usage import UsageEvent
 
 band_rounding_decimals_max: Final = 12
-intervals_per_band_max: Final = 100
 bands_per_rating_max: Final = 100_000
 
 
@@ -70,119 +79,10 @@ _WEEKEND_DAYS: Final = {5: DayType.SATURDAY, 6: DayType.SUNDAY}
 
 
 @dataclass(frozen=True, slots=True)
-class RateInterval:
-    """From `start_after_seconds` of a call on: `rate` per `rate_unit_seconds`, billed in whole
-    steps of `rate_increment_seconds` (CGRateS GroupIntervalStart / Rate / RateUnit / RateIncrement).
-
-    >>> RateInterval.of(rate="0.10", rate_increment_seconds=6).rate_unit_seconds
-    Decimal('60')
-    """
-
-    start_after_seconds: Decimal
-    rate: Decimal
-    rate_unit_seconds: Decimal
-    rate_increment_seconds: Decimal
-
-    def __post_init__(self) -> None:
-        numbers = (self.start_after_seconds, self.rate, self.rate_unit_seconds)
-        assert all(isinstance(value, Decimal) for value in numbers), "use RateInterval.of"
-        assert isinstance(self.rate_increment_seconds, Decimal), "use RateInterval.of"
-        _require(self.start_after_seconds >= 0, "start_after_seconds", "must not be negative")
-        _require(self.rate >= 0, "rate", f"must not be negative, got {self.rate}")
-        _require(self.rate_unit_seconds > 0, "rate_unit_seconds", "must be greater than 0")
-        _require(
-            self.rate_increment_seconds > 0, "rate_increment_seconds", "must be greater than 0"
-        )
-
-    @classmethod
-    def of(
-        cls,
-        *,
-        rate: DecimalLike,
-        rate_increment_seconds: DecimalLike,
-        rate_unit_seconds: DecimalLike = 60,
-        start_after_seconds: DecimalLike = 0,
-    ) -> "RateInterval":
-        """Build an interval from strings, ints or Decimals (never floats)."""
-        return cls(
-            start_after_seconds=to_decimal(start_after_seconds, field="start_after_seconds"),
-            rate=to_decimal(rate, field="rate"),
-            rate_unit_seconds=to_decimal(rate_unit_seconds, field="rate_unit_seconds"),
-            rate_increment_seconds=to_decimal(
-                rate_increment_seconds, field="rate_increment_seconds"
-            ),
-        )
-
-
-def pulse_intervals(
-    pulse: str, *, rate: DecimalLike, rate_unit_seconds: DecimalLike = 60
-) -> tuple[RateInterval, ...]:
-    """Rate intervals for the telecom "first/step" notation: "60/60", "30/6", "1/1".
-
-    The first number is the first charged block (a shorter call pays the whole block), the second
-    the step charged after it; both at `rate` per `rate_unit_seconds`.
-
-    >>> [(str(i.start_after_seconds), str(i.rate_increment_seconds))
-    ...  for i in pulse_intervals("30/6", rate="0.10")]
-    [('0', '30'), ('30', '6')]
-    >>> len(pulse_intervals("60/60", rate="0.10"))
-    1
-    """
-    first_text, _, step_text = pulse.partition("/")
-    texts = (first_text.strip(), step_text.strip())
-    if not all(text.isdecimal() and int(text) > 0 for text in texts):
-        raise PriceDefinitionError(
-            "pulse", f'{pulse!r} is not "first/step" in whole seconds above 0, such as "30/6"'
-        )
-    first_seconds, step_seconds = int(texts[0]), int(texts[1])
-    first = RateInterval.of(
-        rate=rate, rate_unit_seconds=rate_unit_seconds, rate_increment_seconds=first_seconds
-    )
-    if first_seconds == step_seconds:
-        return (first,)
-    step = RateInterval.of(
-        start_after_seconds=first_seconds,
-        rate=rate,
-        rate_unit_seconds=rate_unit_seconds,
-        rate_increment_seconds=step_seconds,
-    )
-    return (first, step)
-
-
-def billed_seconds_by_interval(
-    intervals: Sequence[RateInterval], duration_seconds: Decimal
-) -> tuple[Decimal, ...]:
-    """The seconds billed in each interval for a call of `duration_seconds` (see the module notes).
-
-    >>> sixty = pulse_intervals("60/60", rate="1")
-    >>> billed_seconds_by_interval(sixty, Decimal(61))
-    (Decimal('120'),)
-    >>> billed_seconds_by_interval(pulse_intervals("30/6", rate="1"), Decimal(31))
-    (Decimal('30'), Decimal('6'))
-    """
-    assert duration_seconds >= 0, "a call's duration is never negative"
-    position = Decimal(0)
-    billed: list[Decimal] = []
-    for index, interval in enumerate(intervals):
-        is_last = index + 1 == len(intervals)
-        end = duration_seconds if is_last else intervals[index + 1].start_after_seconds
-        usage = min(duration_seconds, end) - position
-        if usage <= 0:
-            billed.append(Decimal(0))
-            continue
-        step = interval.rate_increment_seconds
-        increments = MONEY_CONTEXT.divide(usage, step).to_integral_value(rounding=ROUND_CEILING)
-        seconds = MONEY_CONTEXT.multiply(increments, step)
-        position += seconds
-        billed.append(seconds)
-    assert position >= duration_seconds
-    return tuple(billed)
-
-
-@dataclass(frozen=True, slots=True)
 class RateBand:
     """The intervals that rate calls to a zone, optionally only at some times of day or day types.
 
+    >>> from tollway.pricing._rate_intervals import pulse_intervals
     >>> band = RateBand(intervals=pulse_intervals("60/60", rate="0.10"), zone="44", name="UK")
     >>> band.specificity
     (2, 0, 0)
@@ -210,20 +110,20 @@ class RateBand:
         assert isinstance(self.intervals, tuple) and isinstance(self.day_types, tuple)
         assert all(isinstance(day_type, DayType) for day_type in self.day_types)
         assert self.connect_fee is None or isinstance(self.connect_fee, Decimal)
-        _check_intervals(self.intervals)
+        check_intervals(self.intervals)
         for field_name in ("zone", "origin_zone"):
             prefix = getattr(self, field_name)
-            _require(
+            require(
                 prefix is None or (prefix != "" and prefix == prefix.strip()),
                 field_name,
                 "must be a non-empty prefix without spaces; leave it out to match every number",
             )
         _check_times(self.from_time, self.to_time)
-        _require(
+        require(
             self.connect_fee is None or self.connect_fee >= 0, "connect_fee", "must not be negative"
         )
         decimals = self.rounding_decimals
-        _require(
+        require(
             decimals is None or 0 <= decimals <= band_rounding_decimals_max,
             "rounding_decimals",
             f"must be between 0 and {band_rounding_decimals_max}",
@@ -257,35 +157,8 @@ class RateBand:
         return (self.zone, self.origin_zone, self.from_time, self.to_time, days)
 
 
-def _require(condition: bool, field: str, problem: str) -> None:
-    if not condition:
-        raise PriceDefinitionError(field, problem)
-
-
-def _check_intervals(intervals: tuple[RateInterval, ...]) -> None:
-    _require(bool(intervals), "intervals", "must list at least one rate interval")
-    _require(
-        len(intervals) <= intervals_per_band_max,
-        "intervals",
-        f"must list at most {intervals_per_band_max} rate intervals",
-    )
-    assert all(isinstance(interval, RateInterval) for interval in intervals)
-    _require(
-        intervals[0].start_after_seconds == 0,
-        "intervals[0].start_after_seconds",
-        "must be 0: the first interval rates a call from its first second",
-    )
-    for index in range(1, len(intervals)):
-        previous = intervals[index - 1].start_after_seconds
-        _require(
-            intervals[index].start_after_seconds > previous,
-            f"intervals[{index}].start_after_seconds",
-            f"must be greater than the previous interval's start {previous}",
-        )
-
-
 def _check_times(from_time: time | None, to_time: time | None) -> None:
-    _require(
+    require(
         (from_time is None) == (to_time is None),
         "to_time" if to_time is None else "from_time",
         "from_time and to_time go together: give both, or neither for a band that runs all day",
@@ -293,12 +166,12 @@ def _check_times(from_time: time | None, to_time: time | None) -> None:
     if from_time is None or to_time is None:
         return
     for field_name, clock in (("from_time", from_time), ("to_time", to_time)):
-        _require(
+        require(
             clock.tzinfo is None,
             field_name,
             "must be a local clock time without a UTC offset (the zone is conventions.time_zone)",
         )
-    _require(
+    require(
         from_time != to_time,
         "to_time",
         f"equals from_time {from_time}; leave both out for a band that runs all day",
@@ -332,6 +205,7 @@ class DurationRating:
 
     >>> from tollway.conventions import profile
     >>> from tollway.money import currency
+    >>> from tollway.pricing._rate_intervals import pulse_intervals
     >>> rating = DurationRating(
     ...     rates=(RateBand(intervals=pulse_intervals("60/60", rate="0.10"), zone="44"),),
     ...     connect_fee=Decimal("0.05"))
@@ -353,14 +227,14 @@ class DurationRating:
         assert isinstance(self.connect_fee, Decimal), "connect_fee must be a Decimal"
         assert all(isinstance(band, RateBand) for band in self.rates)
         assert all(type(holiday) is date for holiday in self.holidays), "holidays are dates"
-        _require(bool(self.rates), "rates", "must list at least one rate band")
-        _require(
+        require(bool(self.rates), "rates", "must list at least one rate band")
+        require(
             len(self.rates) <= bands_per_rating_max,
             "rates",
             f"must list at most {bands_per_rating_max} rate bands",
         )
-        _require(self.connect_fee >= 0, "connect_fee", "must not be negative")
-        _require(
+        require(self.connect_fee >= 0, "connect_fee", "must not be negative")
+        require(
             not self.split_at_band_boundary,
             "split_at_band_boundary",
             "splitting a call across rate bands is not supported yet; the band chosen by the "
@@ -371,13 +245,13 @@ class DurationRating:
     def _check_bands(self) -> None:
         seen: dict[tuple[object, ...], int] = {}
         for index, band in enumerate(self.rates):
-            _require(
+            require(
                 DayType.HOLIDAY not in band.day_types or bool(self.holidays),
                 f"rates[{index}].day_types",
                 "lists holiday but the definition has no holidays",
             )
             earlier = seen.setdefault(band.selector(), index)
-            _require(
+            require(
                 earlier == index,
                 f"rates[{index}]",
                 f"selects the same calls as rates[{earlier}] (same zones, times and day types)",
@@ -392,11 +266,13 @@ class DurationRating:
     ) -> PriceResult:
         """Rate each call on its own and add them up; see the module notes for the semantics."""
         zone = self._time_zone(conventions) if any(band.is_timed for band in self.rates) else None
-        lines: list[BreakdownLine] = []
+        costed: list[_CostedLine] = []
         for index, event in enumerate(events):
             call = self._call(event, index, zone)
             band_index = self._select_band(call)
-            lines.extend(self._rate_call(call, band_index, conventions))
+            costed.extend(self._rate_call(call, band_index, conventions))
+        amounts = decimal_amounts([line.cost for line in costed])
+        lines = [line.with_amount(amount) for line, amount in zip(costed, amounts, strict=True)]
         return finalize(
             lines, quantity=total_quantity(events), currency=currency, conventions=conventions
         )
@@ -464,14 +340,14 @@ class DurationRating:
 
     def _rate_call(
         self, call: _Call, band_index: int, conventions: Conventions
-    ) -> list[BreakdownLine]:
+    ) -> list["_CostedLine"]:
         band = self.rates[band_index]
         label = band.name or f"rates[{band_index}]"
-        lines: list[BreakdownLine] = []
+        lines: list[_CostedLine] = []
         fee = self.connect_fee if band.connect_fee is None else band.connect_fee
         if fee > 0 and (call.duration_seconds > 0 or self.charge_connect_fee_on_zero):
             description = f"{call.name}: connect fee ({label})"
-            lines.append(BreakdownLine("connect_fee", description, Decimal(1), fee, fee))
+            lines.append(_CostedLine("connect_fee", description, Decimal(1), fee, fee))
         billed = billed_seconds_by_interval(band.intervals, call.duration_seconds)
         for interval_index, interval in enumerate(band.intervals):
             seconds = billed[interval_index]
@@ -483,23 +359,40 @@ class DurationRating:
                 f"in {interval.rate_increment_seconds} s increments ({label}, "
                 f"interval {interval_index})"
             )
-            lines.append(BreakdownLine("increment", description, seconds, interval.rate, amount))
+            lines.append(_CostedLine("increment", description, seconds, interval.rate, amount))
         return lines
+
+
+@dataclass(frozen=True, slots=True)
+class _CostedLine:
+    """A breakdown line whose cost is still exact (a Fraction when no decimal holds it)."""
+
+    kind: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    cost: Cost
+
+    def with_amount(self, amount: Decimal) -> BreakdownLine:
+        return BreakdownLine(self.kind, self.description, self.quantity, self.unit_price, amount)
 
 
 def _interval_cost(
     interval: RateInterval, billed_seconds: Decimal, *, band: RateBand, conventions: Conventions
-) -> Decimal:
-    """What the billed seconds of one interval cost, rounded where the conventions and band say."""
+) -> Cost:
+    """What the billed seconds of one interval cost, exactly, rounded where the conventions and
+    the band say."""
     decimals = conventions.increment_rounding_decimals
     rate, unit, step = interval.rate, interval.rate_unit_seconds, interval.rate_increment_seconds
+    cost: Cost
     if decimals is None:
-        # One division for the whole interval keeps 1/1 at 0.10 per 60 s exact: 60 s cost 0.1.
-        cost = MONEY_CONTEXT.divide(MONEY_CONTEXT.multiply(rate, billed_seconds), unit)
+        # One division for the whole interval: 60 s at 0.10 per 60 s cost exactly 0.1.
+        cost = exact_quotient(exact_multiply(rate, billed_seconds), unit)
     else:
-        exact = MONEY_CONTEXT.divide(MONEY_CONTEXT.multiply(rate, step), unit)
-        per_increment = round_decimal(exact, decimals=decimals, mode=conventions.rounding_mode)
-        cost = MONEY_CONTEXT.multiply(per_increment, MONEY_CONTEXT.divide(billed_seconds, step))
+        per_step = exact_quotient(exact_multiply(rate, step), unit)
+        per_increment = round_cost(per_step, decimals=decimals, mode=conventions.rounding_mode)
+        increments = whole_divisions(billed_seconds, step, round_up=False)
+        cost = exact_multiply(per_increment, increments)
     if band.rounding_decimals is not None:
-        cost = round_decimal(cost, decimals=band.rounding_decimals, mode=band.rounding_mode)
+        cost = round_cost(cost, decimals=band.rounding_decimals, mode=band.rounding_mode)
     return cost

@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import ClassVar
 
 from tollway.conventions import Conventions
-from tollway.money import MONEY_CONTEXT, Currency
+from tollway.money import Currency
 from tollway.pricing._errors import UsageError
+from tollway.pricing._exact import exact_add, exact_multiply
 from tollway.pricing._model import total_quantity
-from tollway.pricing._percentage import describe_record
 from tollway.pricing._result import BreakdownLine, PriceResult, finalize
-from tollway.pricing._usage import UsageEvent
+from tollway.pricing._usage import UsageEvent, describe_record
 
 
 @dataclass(slots=True)
@@ -53,12 +53,12 @@ class Dynamic:
         groups: dict[Decimal, _UnitPriceGroup] = {}
         for index, event in enumerate(events):
             if event.amount is not None:
-                carried_amount += event.amount
-                carried_quantity += event.quantity
+                carried_amount = exact_add(carried_amount, event.amount)
+                carried_quantity = exact_add(carried_quantity, event.quantity)
                 carried_records += 1
             elif event.unit_price is not None:
                 group = groups.setdefault(event.unit_price, _UnitPriceGroup(Decimal(0), 0))
-                group.quantity += event.quantity
+                group.quantity = exact_add(group.quantity, event.quantity)
                 group.records += 1
             else:
                 raise UsageError(
@@ -88,5 +88,5 @@ def _unit_price_line(unit_price: Decimal, group: _UnitPriceGroup) -> BreakdownLi
         f"{group.records} records: {group.quantity} × {unit_price}",
         group.quantity,
         unit_price,
-        MONEY_CONTEXT.multiply(group.quantity, unit_price),
+        exact_multiply(group.quantity, unit_price),
     )

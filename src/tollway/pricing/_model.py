@@ -7,6 +7,9 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 from tollway.conventions import Conventions, profile
 from tollway.money import Currency, DecimalLike, to_decimal
+from tollway.pricing._errors import PriceDefinitionError, UsageError
+from tollway.pricing._exact import exact_sum
+from tollway.pricing._limits import check_quantity, check_usage
 from tollway.pricing._result import PriceResult
 from tollway.pricing._usage import UsageEvent
 
@@ -31,6 +34,17 @@ class PricingModel(Protocol):
     ) -> PriceResult: ...
 
 
+@runtime_checkable
+class CurrencyBound(Protocol):
+    """A model with amounts of its own that must be whole minor units of the currency priced in
+    (a spend commitment's bounds). A `PriceDefinition` checks them when it is made."""
+
+    def check_currency(self, currency: Currency) -> None:
+        """Raise `PriceDefinitionError` naming the field (from the model) if an amount is finer
+        than `currency`'s minor unit."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class PriceDefinition:
     """A priced item: identity, currency, the model, and the conventions it follows.
@@ -50,6 +64,14 @@ class PriceDefinition:
     """The canonical price document this definition was read from (numbers as strings), for storage:
     `parse_price_definition(definition.document)` gives back an equal definition."""
 
+    def __post_init__(self) -> None:
+        assert isinstance(self.currency, Currency), "PriceDefinition.currency must be a Currency"
+        if isinstance(self.pricing, CurrencyBound):
+            try:
+                self.pricing.check_currency(self.currency)
+            except PriceDefinitionError as error:
+                raise error.under("pricing") from None
+
     def conventions(self, default: Conventions) -> Conventions:
         base = profile(self.profile) if self.profile is not None else default
         if not self.convention_overrides:
@@ -58,8 +80,12 @@ class PriceDefinition:
 
 
 def total_quantity(events: Sequence[UsageEvent]) -> Decimal:
-    """The summed quantity of events (what aggregating models price)."""
-    return sum((event.quantity for event in events), Decimal(0))
+    """The summed quantity of events (what aggregating models price), every digit kept.
+
+    >>> total_quantity([UsageEvent.of("0.4999999999999999999999999999999"), UsageEvent.of("1")])
+    Decimal('1.4999999999999999999999999999999')
+    """
+    return exact_sum(event.quantity for event in events)
 
 
 def price(
@@ -71,13 +97,38 @@ def price(
     """Price usage under a definition: a total quantity, or the usage events themselves.
 
     `conventions` is the caller's default (a profile name or a `Conventions`); a definition that
-    names its own profile or overrides keeps them.
+    names its own profile or overrides keeps them. Usage is checked against the limits first (at
+    most 10^24, 9 decimals for quantities and transaction amounts, 12 for a record's unit price):
+    a `UsageError` names the record beyond them, a float quantity is a `FloatNotAllowedError`.
+
+    >>> from tollway.money import currency
+    >>> from tollway.pricing._package import PerUnit
+    >>> gb = PriceDefinition(id="gb", currency=currency("USD"), pricing=PerUnit.of("0.25"))
+    >>> price(gb, "12.5").amount
+    Money(amount=Decimal('3.13'), currency=USD)
+    >>> price(gb, 12.5)
+    Traceback (most recent call last):
+    ...
+    tollway.money._errors.FloatNotAllowedError: quantity: 12.5 is a float; give it as a string such as "12.5"
     """
     default = profile(conventions) if isinstance(conventions, str) else conventions
-    if isinstance(usage, Decimal | int | str):
-        events: Sequence[UsageEvent] = (UsageEvent(quantity=to_decimal(usage, field="quantity")),)
-    else:
-        events = usage
+    events = _usage_events(usage)
+    check_usage(events)
     return definition.pricing.price(
         events, currency=definition.currency, conventions=definition.conventions(default)
     )
+
+
+def _usage_events(usage: object) -> Sequence[UsageEvent]:
+    """Usage events as given, or one event for a bare quantity (never a float)."""
+    if isinstance(usage, Sequence) and not isinstance(usage, str):
+        for index, event in enumerate(usage):
+            if not isinstance(event, UsageEvent):
+                raise UsageError(
+                    f"usage[{index}] is a {type(event).__name__}, not a UsageEvent: give a total "
+                    "quantity or a sequence of UsageEvent"
+                )
+        return usage
+    quantity = to_decimal(usage, field="quantity")
+    check_quantity(quantity)
+    return (UsageEvent(quantity=quantity),)

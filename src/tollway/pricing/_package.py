@@ -10,17 +10,11 @@ from decimal import Decimal
 from typing import ClassVar
 
 from tollway.conventions import Conventions, PackageRounding
-from tollway.money import MONEY_CONTEXT, Currency, DecimalLike, to_decimal
+from tollway.money import Currency, DecimalLike, to_decimal
+from tollway.pricing._exact import exact_multiply, exact_subtract, whole_divisions
 from tollway.pricing._model import total_quantity
 from tollway.pricing._result import BreakdownLine, PriceResult, finalize
-from tollway.pricing._tiers import (
-    ZERO,
-    billable_quantity,
-    multiply,
-    require_non_negative,
-    require_positive,
-    whole_divisions,
-)
+from tollway.pricing._tiers import ZERO, billable_quantity, require_non_negative, require_positive
 from tollway.pricing._usage import UsageEvent
 
 
@@ -97,7 +91,7 @@ class PerUnit:
             description=f"{quantity} units at {self.unit_price}",
             quantity=quantity,
             unit_price=self.unit_price,
-            amount=multiply(quantity, self.unit_price),
+            amount=exact_multiply(quantity, self.unit_price),
         )
         return finalize([line], quantity=quantity, currency=currency, conventions=conventions)
 
@@ -150,7 +144,7 @@ class Package:
         lines: list[BreakdownLine] = []
         if self.free_units > 0:
             lines.append(self._free_line(quantity))
-        paid_units = max(MONEY_CONTEXT.subtract(quantity, self.free_units), ZERO)
+        paid_units = max(exact_subtract(quantity, self.free_units), ZERO)
         round_up = conventions.package_rounding is PackageRounding.UP
         packages = whole_divisions(paid_units, self.package_size, round_up=round_up)
         rounding = "a started package counts" if round_up else "only complete packages count"
@@ -163,7 +157,7 @@ class Package:
                 ),
                 quantity=packages,
                 unit_price=self.package_price,
-                amount=multiply(packages, self.package_price),
+                amount=exact_multiply(packages, self.package_price),
             )
         )
         return finalize(lines, quantity=quantity, currency=currency, conventions=conventions)

@@ -12,31 +12,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Final
 
-from tollway.conventions import Conventions, TierBounds
-from tollway.money import MONEY_CONTEXT, Currency
+from tollway.conventions import Conventions
+from tollway.money import Currency
 from tollway.pricing._errors import PriceDefinitionError, UsageError
+from tollway.pricing._exact import (
+    exact_add,
+    exact_divide,
+    exact_multiply,
+    exact_subtract,
+    exact_sum,
+)
 from tollway.pricing._result import BreakdownLine, PriceResult, finalize
-from tollway.pricing._usage import UsageEvent
+from tollway.pricing._tiers import check_bounds, first_fee_due, require_non_negative, select_tier
+from tollway.pricing._usage import UsageEvent, describe_record
 
 percent_base: Final = Decimal(100)
-
-
-def describe_record(event: UsageEvent, index: int) -> str:
-    """How an error names a usage record: its record id, else its position (counted from 1)."""
-    if event.record_id is not None:
-        return f"record {event.record_id!r}"
-    return f"record #{index + 1} (no record_id)"
-
-
-def require_non_negative(value: Decimal | None, field: str) -> None:
-    """Raise a PriceDefinitionError naming `field` unless `value` is None or a finite number >= 0."""
-    if value is None:
-        return
-    assert isinstance(value, Decimal), f"{field} must be a Decimal, got {type(value).__name__}"
-    if not value.is_finite():
-        raise PriceDefinitionError(field, f"must be a finite number, got {value}")
-    if value < 0:
-        raise PriceDefinitionError(field, f"must not be negative, got {value}")
 
 
 def transaction_amounts(events: Sequence[UsageEvent]) -> list[Decimal]:
@@ -63,7 +53,7 @@ def percent_of(base: Decimal, rate: Decimal) -> Decimal:
     >>> percent_of(Decimal("200"), Decimal("1.2"))
     Decimal('2.4')
     """
-    return MONEY_CONTEXT.divide(MONEY_CONTEXT.multiply(base, rate), percent_base)
+    return exact_divide(exact_multiply(base, rate), percent_base)
 
 
 @dataclass(slots=True)
@@ -91,13 +81,13 @@ class _FreeAllowance:
         if self.amount_left is not None and amount > self.amount_left:
             # The transaction straddles the free amount: only the part above it pays, and the
             # free units are over.
-            paid = amount - self.amount_left
+            paid = exact_subtract(amount, self.amount_left)
             self.amount_left = Decimal(0)
             return paid
         if self.transactions_left is not None:
             self.transactions_left -= 1
         if self.amount_left is not None:
-            self.amount_left -= amount
+            self.amount_left = exact_subtract(self.amount_left, amount)
         return None
 
 
@@ -117,10 +107,10 @@ class _Tally:
     def add_adjustment(self, adjustment: Decimal) -> None:
         if adjustment > 0:
             self.raised_transactions += 1
-            self.raised_amount += adjustment
+            self.raised_amount = exact_add(self.raised_amount, adjustment)
         elif adjustment < 0:
             self.capped_transactions += 1
-            self.capped_amount += adjustment
+            self.capped_amount = exact_add(self.capped_amount, adjustment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +151,14 @@ class Percentage:
     per_transaction_max: Decimal | None = None
 
     def __post_init__(self) -> None:
-        require_non_negative(self.rate, "rate")
-        require_non_negative(self.fixed_fee_per_transaction, "fixed_fee_per_transaction")
-        require_non_negative(self.free_amount, "free_amount")
-        require_non_negative(self.per_transaction_min, "per_transaction_min")
-        require_non_negative(self.per_transaction_max, "per_transaction_max")
+        for name in (
+            "rate",
+            "fixed_fee_per_transaction",
+            "free_amount",
+            "per_transaction_min",
+            "per_transaction_max",
+        ):
+            require_non_negative(getattr(self, name), field=name)
         count = self.free_transactions
         assert isinstance(count, int) and not isinstance(count, bool), "free_transactions: int"
         if count < 0:
@@ -193,26 +186,26 @@ class Percentage:
             paid = allowance.paid_part(amount)
             if paid is None:
                 tally.free_transactions += 1
-                tally.exempt_amount += amount
+                tally.exempt_amount = exact_add(tally.exempt_amount, amount)
                 continue
-            tally.exempt_amount += amount - paid
+            tally.exempt_amount = exact_add(tally.exempt_amount, exact_subtract(amount, paid))
             tally.paid_transactions += 1
-            tally.paid_base += paid
+            tally.paid_base = exact_add(tally.paid_base, paid)
             tally.add_adjustment(self._clamp_adjustment(paid))
         return finalize(
             self._lines(tally),
-            quantity=sum(amounts, Decimal(0)),
+            quantity=exact_sum(amounts),
             currency=currency,
             conventions=conventions,
         )
 
     def _clamp_adjustment(self, paid_base: Decimal) -> Decimal:
         """What the per-transaction minimum or maximum adds to (or takes off) one fee."""
-        fee = percent_of(paid_base, self.rate) + self.fixed_fee_per_transaction
+        fee = exact_add(percent_of(paid_base, self.rate), self.fixed_fee_per_transaction)
         if self.per_transaction_min is not None and fee < self.per_transaction_min:
-            return self.per_transaction_min - fee
+            return exact_subtract(self.per_transaction_min, fee)
         if self.per_transaction_max is not None and fee > self.per_transaction_max:
-            return self.per_transaction_max - fee
+            return exact_subtract(self.per_transaction_max, fee)
         return Decimal(0)
 
     def _lines(self, tally: _Tally) -> list[BreakdownLine]:
@@ -228,7 +221,7 @@ class Percentage:
                     Decimal(0),
                 )
             )
-        rate_fraction = MONEY_CONTEXT.divide(self.rate, percent_base)
+        rate_fraction = exact_divide(self.rate, percent_base)
         lines.append(
             BreakdownLine(
                 "percentage",
@@ -247,7 +240,7 @@ class Percentage:
                     f"fixed fee {fee} × {count} paid transactions",
                     count,
                     fee,
-                    MONEY_CONTEXT.multiply(count, fee),
+                    exact_multiply(count, fee),
                 )
             )
         lines.extend(self._clamp_lines(tally))
@@ -319,30 +312,11 @@ class GraduatedPercentage:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tiers", tuple(self.tiers))
-        if not self.tiers:
-            raise PriceDefinitionError("tiers", "needs at least one tier")
-        previous_bound = Decimal(0)
-        last_index = len(self.tiers) - 1
+        assert all(isinstance(tier, PercentageTier) for tier in self.tiers), "PercentageTier values"
+        check_bounds([tier.up_to for tier in self.tiers], collection="tiers", noun="tier")
         for index, tier in enumerate(self.tiers):
-            assert isinstance(tier, PercentageTier), "tiers must be PercentageTier values"
-            require_non_negative(tier.rate, f"tiers[{index}].rate")
-            require_non_negative(tier.flat_fee, f"tiers[{index}].flat_fee")
-            field = f"tiers[{index}].up_to"
-            if tier.up_to is None:
-                if index != last_index:
-                    raise PriceDefinitionError(
-                        field, "only the last tier may be open-ended; give this tier a bound"
-                    )
-                continue
-            if index == last_index:
-                raise PriceDefinitionError(
-                    field, "the last tier must be open-ended (no up_to) so every amount is priced"
-                )
-            require_non_negative(tier.up_to, field)
-            if tier.up_to <= previous_bound:
-                what = "0" if index == 0 else f"the previous tier's bound {previous_bound}"
-                raise PriceDefinitionError(field, f"must be greater than {what}")
-            previous_bound = tier.up_to
+            require_non_negative(tier.rate, field=f"tiers[{index}].rate")
+            require_non_negative(tier.flat_fee, field=f"tiers[{index}].flat_fee")
 
     def price(
         self,
@@ -351,36 +325,20 @@ class GraduatedPercentage:
         currency: Currency,
         conventions: Conventions,
     ) -> PriceResult:
-        total = sum(transaction_amounts(events), Decimal(0))
-        reached = _reached_tier(self.tiers, total, conventions.tier_bounds)
+        total = exact_sum(transaction_amounts(events))
+        bounds = [tier.up_to for tier in self.tiers]
+        reached = select_tier(bounds, total, rule=conventions.tier_bounds)
         lines: list[BreakdownLine] = []
         lower_bound = Decimal(0)
         for index, tier in enumerate(self.tiers[: reached + 1]):
             top = total if tier.up_to is None else min(total, tier.up_to)
             # Every tier after the first is entered only when reached; the first one at a zero
             # total only under flat_fee_at_zero.
-            flat_fee_due = index > 0 or total > 0 or conventions.flat_fee_at_zero
-            amount_in_tier = max(top - lower_bound, Decimal(0))
+            flat_fee_due = index > 0 or first_fee_due(total, conventions)
+            amount_in_tier = max(exact_subtract(top, lower_bound), Decimal(0))
             lines.extend(_tier_lines(index, tier, amount_in_tier, flat_fee_due=flat_fee_due))
             lower_bound = tier.up_to if tier.up_to is not None else lower_bound
         return finalize(lines, quantity=total, currency=currency, conventions=conventions)
-
-
-def _reached_tier(tiers: tuple[PercentageTier, ...], total: Decimal, rule: TierBounds) -> int:
-    """The index of the tier the total falls in; on a bound, `rule` picks the lower or upper one.
-
-    >>> tiers = (PercentageTier(Decimal(10), Decimal(1)), PercentageTier(None, Decimal(1)))
-    >>> _reached_tier(tiers, Decimal(10), TierBounds.UP_TO_INCLUSIVE)
-    0
-    >>> _reached_tier(tiers, Decimal(10), TierBounds.ADJACENT)
-    1
-    """
-    bound_in_lower_tier = rule is not TierBounds.ADJACENT
-    for index, tier in enumerate(tiers):
-        up_to = tier.up_to
-        if up_to is None or total < up_to or (total == up_to and bound_in_lower_tier):
-            return index
-    raise AssertionError("a checked tier table ends with an open-ended tier")
 
 
 def _tier_lines(
@@ -392,7 +350,7 @@ def _tier_lines(
             "tier",
             f"tier {number}: {tier.rate} % of {amount_in_tier}",
             amount_in_tier,
-            MONEY_CONTEXT.divide(tier.rate, percent_base),
+            exact_divide(tier.rate, percent_base),
             percent_of(amount_in_tier, tier.rate),
             tier=number,
         )

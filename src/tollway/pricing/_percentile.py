@@ -15,9 +15,11 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import ClassVar
 
 from tollway.conventions import Conventions
-from tollway.money import MONEY_CONTEXT, Currency
+from tollway.money import Currency
 from tollway.pricing._errors import PriceDefinitionError, UsageError
+from tollway.pricing._exact import exact_divide, exact_multiply, exact_subtract
 from tollway.pricing._result import BreakdownLine, PriceResult, finalize
+from tollway.pricing._tiers import require_non_negative
 from tollway.pricing._usage import UsageEvent
 
 
@@ -30,9 +32,8 @@ def discarded_sample_count(sample_count: int, percentile: Decimal) -> int:
     0
     """
     assert sample_count >= 0 and Decimal(0) < percentile <= 100
-    share = MONEY_CONTEXT.divide(
-        MONEY_CONTEXT.multiply(Decimal(sample_count), 100 - percentile), 100
-    )
+    discarded_share = exact_subtract(Decimal(100), percentile)
+    share = exact_divide(exact_multiply(Decimal(sample_count), discarded_share), Decimal(100))
     return int(share.to_integral_value(rounding=ROUND_FLOOR))
 
 
@@ -68,8 +69,7 @@ class Percentile95:
         ):
             assert isinstance(getattr(self, name), Decimal), f"{name} must be a Decimal"
         for name in ("committed_rate_mbps", "committed_price", "burst_price_per_mbps"):
-            if getattr(self, name) < 0:
-                raise PriceDefinitionError(name, f"must not be negative, got {getattr(self, name)}")
+            require_non_negative(getattr(self, name), field=name)
         if not Decimal(0) < self.percentile <= 100:
             raise PriceDefinitionError(
                 "percentile", f"must be above 0 and at most 100, got {self.percentile}"
@@ -99,9 +99,9 @@ class Percentile95:
                 self.committed_price,
             ),
         ]
-        burst_mbps = billed_mbps - self.committed_rate_mbps
+        burst_mbps = exact_subtract(billed_mbps, self.committed_rate_mbps)
         if burst_mbps > 0:
-            amount = MONEY_CONTEXT.multiply(burst_mbps, self.burst_price_per_mbps)
+            amount = exact_multiply(burst_mbps, self.burst_price_per_mbps)
             description = f"burst {burst_mbps} Mbps above the committed {self.committed_rate_mbps}"
             lines.append(
                 BreakdownLine("burst", description, burst_mbps, self.burst_price_per_mbps, amount)

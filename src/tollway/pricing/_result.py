@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from tollway.conventions import Conventions
 from tollway.money import Currency, Money, RoundingStage, round_decimal
+from tollway.pricing._exact import exact_sum
+from tollway.pricing._limits import check_amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,7 @@ class PriceResult:
 
     def __post_init__(self) -> None:
         assert self.amount.currency == self.currency
-        assert sum((line.amount for line in self.lines), Decimal(0)) == self.precise_amount
+        assert exact_sum(line.amount for line in self.lines) == self.precise_amount
 
 
 def finalize(
@@ -59,6 +61,9 @@ def finalize(
 ) -> PriceResult:
     """Sum breakdown lines and round them at the conventions' rounding stage.
 
+    Sums keep every digit (38 significant digits, refused rather than rounded beyond); an amount
+    beyond 10^24 is a `UsageError` (see `_limits`), so rounding it can never fail.
+
     >>> from tollway.conventions import profile
     >>> from tollway.money import currency as iso
     >>> lines = [BreakdownLine("tier", "a", Decimal(1), None, Decimal("0.333")),
@@ -69,12 +74,15 @@ def finalize(
     >>> finalize(lines, quantity=Decimal(2), currency=iso("USD"), conventions=stage).amount
     Money(amount=Decimal('0.66'), currency=USD)
     """
-    precise = sum((line.amount for line in lines), Decimal(0))
+    for line in lines:
+        check_amount(line.amount)
+    precise = exact_sum(line.amount for line in lines)
+    check_amount(precise)
     mode = conventions.rounding_mode
     places = currency.minor_units
     if conventions.rounding_stage is RoundingStage.PER_INCREMENT:
         rounded = [round_decimal(line.amount, decimals=places, mode=mode) for line in lines]
-        amount = sum(rounded, Decimal(0))
+        amount = exact_sum(rounded)
         points = len(lines)
     elif conventions.rounding_stage is RoundingStage.PER_LINE:
         amount = round_decimal(precise, decimals=places, mode=mode)

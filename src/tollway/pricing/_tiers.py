@@ -16,7 +16,8 @@ unbounded (`up_to=None`). Three conventions decide the edge cases where billing 
 Breakdown lines number tiers from 1, as a reader counts them (`BreakdownLine.tier`); definition
 errors name fields from 0, as the price file indexes them (`tiers[0].up_to`).
 
-The helpers without a leading underscore are shared with the package and block-tier models.
+The helpers without a leading underscore are shared with the package, block-tier and graduated
+percentage models.
 """
 
 from collections.abc import Sequence
@@ -25,8 +26,9 @@ from decimal import ROUND_CEILING, Decimal
 from typing import ClassVar
 
 from tollway.conventions import Conventions, TierBounds, VolumeTierLookup
-from tollway.money import MONEY_CONTEXT, Currency, DecimalLike, to_decimal
+from tollway.money import Currency, DecimalLike, to_decimal
 from tollway.pricing._errors import PriceDefinitionError, UsageError
+from tollway.pricing._exact import exact_multiply, exact_subtract
 from tollway.pricing._model import total_quantity
 from tollway.pricing._result import BreakdownLine, PriceResult, finalize
 from tollway.pricing._usage import UsageEvent
@@ -37,8 +39,17 @@ ZERO = Decimal(0)
 # --- validation and arithmetic shared by the quantity models ----------------------------------
 
 
-def require_non_negative(value: Decimal, *, field: str) -> None:
-    """A price or count that may be zero but never negative."""
+def require_non_negative(value: Decimal | None, *, field: str) -> None:
+    """A price or count that may be zero but never negative; None (an optional field left out)
+    passes.
+
+    >>> require_non_negative(Decimal("-1"), field="tiers[0].unit_price")
+    Traceback (most recent call last):
+    ...
+    tollway.pricing._errors.PriceDefinitionError: tiers[0].unit_price: must be zero or more, got -1
+    """
+    if value is None:
+        return
     assert isinstance(value, Decimal), f"{field} must be a Decimal (use to_decimal)"
     if not value.is_finite():
         raise PriceDefinitionError(field, f"must be a finite number, got {value}")
@@ -62,28 +73,6 @@ def billable_quantity(events: Sequence[UsageEvent], *, model: str) -> Decimal:
             "more units (bill a correction as a separate credit)"
         )
     return quantity
-
-
-def multiply(quantity: Decimal, price: Decimal) -> Decimal:
-    """An exact product in tollway's 38-digit context (the default context keeps only 28)."""
-    return MONEY_CONTEXT.multiply(quantity, price)
-
-
-def whole_divisions(quantity: Decimal, size: Decimal, *, round_up: bool) -> Decimal:
-    """How many `size`s fit in `quantity` (>= 0), a partial one counted when `round_up`.
-
-    Integer division and remainder are exact, unlike a rounded quotient.
-
-    >>> whole_divisions(Decimal("250"), Decimal("100"), round_up=True)
-    Decimal('3')
-    >>> whole_divisions(Decimal("250"), Decimal("100"), round_up=False)
-    Decimal('2')
-    """
-    assert quantity >= 0 and size > 0
-    whole = MONEY_CONTEXT.divide_int(quantity, size)
-    if round_up and MONEY_CONTEXT.remainder(quantity, size) != 0:
-        whole += 1
-    return whole
 
 
 def check_bounds(bounds: Sequence[Decimal | None], *, collection: str, noun: str) -> None:
@@ -207,7 +196,7 @@ def _units_line(*, number: int, lower: Decimal, tier: Tier, units: Decimal) -> B
         ),
         quantity=units,
         unit_price=tier.unit_price,
-        amount=multiply(units, tier.unit_price),
+        amount=exact_multiply(units, tier.unit_price),
         tier=number,
     )
 
@@ -263,7 +252,7 @@ class Graduated:
         tier = self.tiers[index]
         lower = _lower_bound(self.tiers, index)
         top = quantity if tier.up_to is None else min(quantity, tier.up_to)
-        units = max(MONEY_CONTEXT.subtract(top, lower), ZERO)
+        units = max(exact_subtract(top, lower), ZERO)
         lines = [_units_line(number=index + 1, lower=lower, tier=tier, units=units)]
         # Every tier after the first is entered only when reached; the first one at zero usage
         # only under flat_fee_at_zero.

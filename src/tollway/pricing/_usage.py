@@ -57,3 +57,14 @@ class UsageEvent:
             destination=destination,
             record_id=record_id,
         )
+
+
+def describe_record(event: UsageEvent, index: int) -> str:
+    """How an error names a usage record: its record id, else its position (counted from 1).
+
+    >>> describe_record(UsageEvent.of("1", record_id="cdr-7"), 0), describe_record(UsageEvent.of("1"), 2)
+    ("record 'cdr-7'", 'record #3 (no record_id)')
+    """
+    if event.record_id is not None:
+        return f"record {event.record_id!r}"
+    return f"record #{index + 1} (no record_id)"

@@ -94,16 +94,21 @@ def parse_price_definition(data: object, *, prefix: str = "") -> PriceDefinition
     except PriceDefinitionError as error:
         raise error.under(f"{prefix}.pricing" if prefix else "pricing") from None
     overrides = spec.conventions.overrides() if spec.conventions else {}
-    return PriceDefinition(
-        id=spec.id,
-        currency=currency(spec.currency),
-        pricing=model,
-        unit=spec.unit,
-        description=spec.description,
-        profile=spec.profile,
-        convention_overrides=overrides,
-        document=spec.model_dump(mode="json", exclude_unset=True),
-    )
+    try:
+        # The definition checks what needs its currency (a commitment's bounds in whole minor
+        # units), naming the field from the definition: pricing.minimum_amount.
+        return PriceDefinition(
+            id=spec.id,
+            currency=currency(spec.currency),
+            pricing=model,
+            unit=spec.unit,
+            description=spec.description,
+            profile=spec.profile,
+            convention_overrides=overrides,
+            document=spec.model_dump(mode="json", exclude_unset=True),
+        )
+    except PriceDefinitionError as error:
+        raise (error.under(prefix) if prefix else error) from None
 
 
 def parse_price_catalog(data: object) -> tuple[PriceDefinition, ...]:

@@ -1,33 +1,16 @@
 """Schema of the telecom models: per-call duration rating and 95th-percentile bandwidth."""
 
-from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal
-from typing import Literal, TypeVar
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from tollway.money import RoundingMode
-from tollway.pricing._duration import (
-    DayType,
-    DurationRating,
-    RateBand,
-    RateInterval,
-    pulse_intervals,
-)
-from tollway.pricing._errors import PriceDefinitionError
+from tollway.pricing._duration import DayType, DurationRating, RateBand
 from tollway.pricing._percentile import Percentile95
-from tollway.pricing.schema._common import ExactDecimal, SpecBase
-
-Built = TypeVar("Built")
-
-
-def _under(path: str, build: Callable[[], Built]) -> Built:
-    """Build a part, naming the field from the definition's root when the part refuses itself."""
-    try:
-        return build()
-    except PriceDefinitionError as error:
-        raise PriceDefinitionError(f"{path}.{error.field}", error.problem) from None
+from tollway.pricing._rate_intervals import RateInterval, pulse_intervals
+from tollway.pricing.schema._common import ExactDecimal, SpecBase, built_under
 
 
 class RateIntervalSpec(SpecBase):
@@ -91,7 +74,7 @@ class RateBandSpec(SpecBase):
     def _intervals(self) -> tuple[RateInterval, ...]:
         if self.intervals is not None:
             return tuple(
-                _under(f"intervals[{index}]", interval.build)
+                built_under(f"intervals[{index}]", interval.build)
                 for index, interval in enumerate(self.intervals)
             )
         assert self.pulse is not None and self.rate is not None
@@ -110,7 +93,7 @@ class DurationRatingSpec(SpecBase):
 
     def build(self) -> DurationRating:
         bands = tuple(
-            _under(f"rates[{index}]", band.build) for index, band in enumerate(self.rates)
+            built_under(f"rates[{index}]", band.build) for index, band in enumerate(self.rates)
         )
         return DurationRating(
             rates=bands,

@@ -37,20 +37,7 @@ from tollway.pricing._blocks import BlockTier, BlockTierMode, BlockTiers
 from tollway.pricing._errors import PriceDefinitionError
 from tollway.pricing._package import Flat, Package, PerUnit
 from tollway.pricing._tiers import Graduated, Stairstep, Step, Tier, Volume
-from tollway.pricing.schema._common import ExactDecimal, SpecBase
-
-_UNBOUNDED_WORDS = frozenset({"inf", "infinity"})
-
-
-def _unbounded_as_none(value: Any) -> Any:
-    """ "inf" (Stripe's word for the last tier's bound) means no bound, like null."""
-    if isinstance(value, str) and value.strip().lower() in _UNBOUNDED_WORDS:
-        return None
-    return value
-
-
-Bound = Annotated[ExactDecimal | None, BeforeValidator(_unbounded_as_none)]
-"""A tier bound: a number, or null / "inf" for no bound."""
+from tollway.pricing.schema._common import BoundedCount, ExactDecimal, SpecBase, TierBound
 
 
 def _lower_case(value: Any) -> Any:
@@ -239,11 +226,11 @@ _UP_TO_HINT = ' (null or "inf" for the last tier)'
 class TierSpec(SpecBase):
     """One tier, in the up_to form or the range form (see the module docstring)."""
 
-    up_to: Bound = None
+    up_to: TierBound = None
     unit_price: ExactDecimal | None = None
     flat_price: ExactDecimal | None = None
     from_value: ExactDecimal | None = None
-    to_value: Bound = None
+    to_value: TierBound = None
     per_unit_amount: ExactDecimal | None = None
     flat_amount: ExactDecimal | None = None
 
@@ -312,9 +299,9 @@ class VolumeSpec(SpecBase):
 class StepSpec(SpecBase):
     """One step: `{up_to, amount}` or `{from_value, to_value, amount}`."""
 
-    up_to: Bound = None
+    up_to: TierBound = None
     from_value: ExactDecimal | None = None
-    to_value: Bound = None
+    to_value: TierBound = None
     amount: ExactDecimal
 
 
@@ -358,7 +345,7 @@ class BlockTierSpec(SpecBase):
     """`{block_size, max_blocks, block_price}`; max_blocks null (last tier only): no limit."""
 
     block_size: ExactDecimal
-    max_blocks: StrictInt | None = None
+    max_blocks: Annotated[StrictInt, BoundedCount] | None = None
     block_price: ExactDecimal
 
     def build(self) -> BlockTier:

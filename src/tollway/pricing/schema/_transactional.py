@@ -8,15 +8,19 @@ defines that union resolves it with `SpendCommitmentSpec.model_rebuild()` (or
 """
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
-
-from pydantic import BeforeValidator
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 from tollway.pricing._commitment import SpendCommitment
 from tollway.pricing._dynamic import Dynamic
 from tollway.pricing._model import PricingModel
 from tollway.pricing._percentage import GraduatedPercentage, Percentage, PercentageTier
-from tollway.pricing.schema._common import ExactDecimal, SpecBase
+from tollway.pricing.schema._common import (
+    BoundedCount,
+    ExactDecimal,
+    SpecBase,
+    TierBound,
+    built_under,
+)
 
 if TYPE_CHECKING:
 
@@ -26,24 +30,13 @@ if TYPE_CHECKING:
     PricingSpec = _BuildsPricingModel
 
 
-def _unbounded_as_none(value: Any) -> Any:
-    """ "inf" (Stripe's word for the last tier's bound) means no bound, like null."""
-    if isinstance(value, str) and value.strip().lower() in {"inf", "infinity"}:
-        return None
-    return value
-
-
-TierBound = Annotated[ExactDecimal | None, BeforeValidator(_unbounded_as_none)]
-"""A tier bound: a number, or null / "inf" for no bound."""
-
-
 class PercentageSpec(SpecBase):
     """`model: percentage`. `rate` is a percentage number: "2.5" is 2.5 %."""
 
     model: Literal["percentage"]
     rate: ExactDecimal
     fixed_fee_per_transaction: ExactDecimal = Decimal(0)
-    free_transactions: int = 0
+    free_transactions: Annotated[int, BoundedCount] = 0
     free_amount: ExactDecimal = Decimal(0)
     per_transaction_min: ExactDecimal | None = None
     per_transaction_max: ExactDecimal | None = None
@@ -99,7 +92,7 @@ class SpendCommitmentSpec(SpecBase):
 
     def build(self) -> SpendCommitment:
         return SpendCommitment(
-            inner=self.inner.build(),
+            inner=built_under("inner", self.inner.build),
             minimum_amount=self.minimum_amount,
             maximum_amount=self.maximum_amount,
         )

@@ -68,7 +68,10 @@ def rate_records(
     Within a group, events are priced in (start, record_id) order, which order-dependent models
     (free transactions, per-event fees) need to be reproducible. A record naming an unknown price
     is rejected; a group whose usage its model cannot price (a percentage record without its
-    transaction amount) is rejected record by record with the model's message.
+    transaction amount, a quantity beyond the 10^24 pricing accepts, an amount no 38 digits hold
+    exactly) is rejected record by record with the model's message. Every expected failure of the
+    pricing core is a `TollwayError`, so one bad record never stops the run; anything else is a
+    programming error and does.
 
     >>> from tollway.pricing.schema import parse_price_definition
     >>> gb = parse_price_definition({"id": "gb", "currency": "USD",
