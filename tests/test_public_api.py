@@ -48,6 +48,7 @@ def _isort_style(name: str) -> tuple[int, str]:
         "tollway.pricing",
         "tollway.pricing.schema",
         "tollway.rating.reference",
+        "tollway.rating.duckdb",
         "tollway.accounts",
         "tollway.catalog",
         "tollway.contracts",
