@@ -8,7 +8,7 @@ period has one key whatever zone the caller's datetime was in.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final
 
@@ -17,7 +17,9 @@ from tollway.billing._charges import BillingError, Charge
 from tollway.billing._prices import AccountContext, price_name
 from tollway.catalog import ChargeKind
 from tollway.inventory import Product
+from tollway.money import plain_decimal
 from tollway.periods import Cadence, period_containing
+from tollway.pricing import BreakdownLine
 from tollway.rating.reference import RatedCharge
 
 KEY_SEPARATOR: Final = "|"
@@ -158,16 +160,28 @@ def usage_charges(rated: Sequence[RatedCharge], context: AccountContext) -> list
                 name=key.usage_type if offering_price is None else price_name(offering_price),
                 period_start=period_start,
                 period_end=period_end,
-                quantity=result.quantity,
-                precise_amount=result.precise_amount,
+                # Engines may carry a fixed scale (120.400000000); the line shows the plain value.
+                quantity=plain_decimal(result.quantity),
+                precise_amount=plain_decimal(result.precise_amount),
                 amount=context.rounded(result.amount.amount),
                 product_id=product.id,
                 circuit_id=product.circuit_id,
                 price_id=charge.price_id,
                 unit=None if offering_price is None else offering_price.price.unit,
-                breakdown=result.lines,
+                breakdown=tuple(_plain_line(line) for line in result.lines),
                 kind=ChargeKind.USAGE,
                 detail=key.usage_type,
             )
         )
     return found
+
+
+def _plain_line(line: BreakdownLine) -> BreakdownLine:
+    """A breakdown line with its numbers in plain form: equal values, one representation, so the
+    stored bill does not depend on which rating engine computed it (or at what fixed scale)."""
+    return replace(
+        line,
+        quantity=plain_decimal(line.quantity),
+        unit_price=None if line.unit_price is None else plain_decimal(line.unit_price),
+        amount=plain_decimal(line.amount),
+    )

@@ -172,7 +172,9 @@ def _ratable(
     quantity = row["quantity"]
     assert isinstance(quantity, Decimal), "usage quantities are exact DECIMALs"
     event = UsageEvent(
-        quantity=plain_quantity(quantity),
+        # The stored DECIMAL(38, 9) as is: the DuckDB engine prices the same fixed-scale values,
+        # so both engines describe a charge in the same digits; bill lines show plain values.
+        quantity=quantity,
         start=start,
         origin=row["origin"],
         destination=row["destination"],

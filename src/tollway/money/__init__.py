@@ -16,7 +16,13 @@ from tollway.money._errors import (
 )
 from tollway.money._format import format_money
 from tollway.money._money import DecimalLike, Money, sum_money, to_decimal
-from tollway.money._rounding import MONEY_CONTEXT, RoundingMode, RoundingStage, round_decimal
+from tollway.money._rounding import (
+    MONEY_CONTEXT,
+    RoundingMode,
+    RoundingStage,
+    plain_decimal,
+    round_decimal,
+)
 
 __all__ = [
     "MONEY_CONTEXT",
@@ -33,6 +39,7 @@ __all__ = [
     "all_currencies",
     "currency",
     "format_money",
+    "plain_decimal",
     "round_decimal",
     "sum_money",
     "to_decimal",

@@ -74,3 +74,18 @@ def round_decimal(value: Decimal, *, decimals: int, mode: RoundingMode) -> Decim
     assert decimals >= 0, "decimals must not be negative"
     quantum = Decimal(1).scaleb(-decimals)
     return value.quantize(quantum, rounding=mode.decimal_rounding, context=MONEY_CONTEXT)
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """The same value without trailing zeros and never in exponent form, for display and storage.
+
+    >>> plain_decimal(Decimal("120.400000000")), plain_decimal(Decimal("100.000000000"))
+    (Decimal('120.4'), Decimal('100'))
+    >>> plain_decimal(Decimal("0E-9"))
+    Decimal('0')
+    """
+    assert isinstance(value, Decimal), "plain_decimal needs a Decimal"
+    # MONEY_CONTEXT's 38 digits hold any DECIMAL(38, s) exactly; the default context's 28 do not.
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1), context=MONEY_CONTEXT)
+    return value.normalize(context=MONEY_CONTEXT)
