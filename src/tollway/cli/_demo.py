@@ -13,6 +13,7 @@ from tollway.cli._app import app
 from tollway.cli._operations import (
     bills_of_run,
     console,
+    known_circuits,
     print_bills,
     print_load_report,
     run_bill_cycle,
@@ -104,7 +105,7 @@ def _bill_one_cycle(
         files,
         store=workspace.usage_store,
         load_id=f"usage-{period}",
-        known_circuits=None,
+        known_circuits=known_circuits(workspace),
     )
     print_load_report(report)
     month = _next_month(period)
