@@ -87,7 +87,10 @@ def demo_command(
             )
         )
     console.print(summary)
-    console.print(f"workspace: {workspace.root} — try `tollway invoices list -w {workspace.root}`")
+    console.print(
+        f"workspace: {workspace.root}\nnext: tollway invoices list -w {workspace.root}\n"
+        "(from a checkout, `tollway` is .venv/bin/tollway)"
+    )
 
 
 def _bill_one_cycle(
