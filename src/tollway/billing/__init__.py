@@ -20,8 +20,13 @@ from tollway.billing._bill import (
     TaxItem,
 )
 from tollway.billing._charges import BillingError
-from tollway.billing._compute import compute_bills
-from tollway.billing._corrections import credit_note_for, line_key, rerate_adjustments
+from tollway.billing._compute import compute_bills, usage_lines
+from tollway.billing._corrections import (
+    corrected_charge_type,
+    credit_note_for,
+    line_key,
+    rerate_adjustments,
+)
 from tollway.billing._cycle import BillCycle, bill_cycle_for
 from tollway.billing._inputs import BillingInputs, ManualCredit
 from tollway.billing._tax import TaxCalculator, ZeroTax
@@ -50,9 +55,11 @@ __all__ = [
     "ZeroTax",
     "bill_cycle_for",
     "compute_bills",
+    "corrected_charge_type",
     "credit_note_for",
     "line_key",
     "parse_usage_charge_key",
     "rerate_adjustments",
     "usage_charge_key",
+    "usage_lines",
 ]

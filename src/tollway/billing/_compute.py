@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Final
 
 from tollway.accounts import BillingAccount, paying_account_of
-from tollway.billing._bill import AppliedBillingRate, CustomerBill
+from tollway.billing._bill import AppliedBillingRate, ChargeType, CustomerBill
 from tollway.billing._charges import BillingError, Charge, to_line
 from tollway.billing._credits import manual_credit_charges
 from tollway.billing._cycle import BillCycle, bill_cycle_for
@@ -75,6 +75,54 @@ def _usage_by_account(
     return found
 
 
+def _adjustments_by_account(
+    adjustments: Sequence[AppliedBillingRate], inputs: BillingInputs
+) -> dict[str, list[AppliedBillingRate]]:
+    found: dict[str, list[AppliedBillingRate]] = {}
+    for line in adjustments:
+        if line.charge_type is not ChargeType.ADJUSTMENT or line.related_bill_no is None:
+            raise BillingError(
+                f"line {line.id} is a {line.charge_type.value} line"
+                + ("" if line.related_bill_no is None else f" for {line.related_bill_no}")
+                + "; only adjustment lines naming the bill they correct are carried as adjustments"
+            )
+        if line.billing_account_id not in inputs.accounts:
+            raise BillingError(
+                f"adjustment {line.id} of bill {line.related_bill_no} names unknown billing "
+                f"account {line.billing_account_id!r}"
+            )
+        found.setdefault(line.billing_account_id, []).append(line)
+    return found
+
+
+def _adjustment_charge(line: AppliedBillingRate, payer: BillingAccount) -> Charge:
+    """An adjustment line carried onto this bill: it keeps the coverage, amounts and breakdown it
+    was computed with, and gets this bill's line id (its key names the bill it corrects)."""
+    if line.amount.currency != payer.currency:
+        raise BillingError(
+            f"adjustment {line.id} of bill {line.related_bill_no} is in "
+            f"{line.amount.currency}, but billing account {payer.id!r} bills in {payer.currency}"
+        )
+    return Charge(
+        billing_account_id=line.billing_account_id,
+        charge_type=ChargeType.ADJUSTMENT,
+        name=line.name,
+        period_start=line.period_start,
+        period_end=line.period_end,
+        quantity=line.quantity,
+        precise_amount=line.precise_amount,
+        amount=line.amount.amount,
+        product_id=line.product_id,
+        circuit_id=line.circuit_id,
+        price_id=line.price_id,
+        unit=line.unit,
+        unit_price=line.unit_price,
+        breakdown=line.breakdown,
+        detail=line.related_bill_no or "",
+        related_bill_no=line.related_bill_no,
+    )
+
+
 def _account_charges(
     account_id: str,
     products: Sequence[Product],
@@ -113,6 +161,10 @@ def _lines(
     return lines
 
 
+def _draft_bill_id(payer: BillingAccount, cycle: BillCycle) -> str:
+    return f"draft:{payer.id}:{cycle.cycle_date.date().isoformat()}"
+
+
 def _assemble(
     payer: BillingAccount,
     members: Sequence[str],
@@ -124,7 +176,7 @@ def _assemble(
     tax: TaxCalculator,
     inputs: BillingInputs,
 ) -> CustomerBill:
-    bill_id = f"draft:{payer.id}:{cycle.cycle_date.date().isoformat()}"
+    bill_id = _draft_bill_id(payer, cycle)
     lines = _lines(charges, bill_id, payer)
     party = inputs.parties.get(payer.party_id)
     if party is None:
@@ -162,6 +214,7 @@ def _charges_for(
     *,
     products: Mapping[str, Sequence[Product]],
     usage: Mapping[str, Sequence[RatedCharge]],
+    adjustments: Mapping[str, Sequence[AppliedBillingRate]],
     previously_billed: Sequence[AppliedBillingRate],
     year_to_date: Mapping[tuple[str, str], Money],
     price_index: Mapping[str, ProductOfferingPrice],
@@ -189,6 +242,12 @@ def _charges_for(
         if inputs.agreements[agreement_id].billing_account_id in contexts
     ]
     charges.extend(commitment_charges(charges, agreements, contexts, year_to_date))
+    # After discounts and commitments: a correction of an earlier bill counts towards neither.
+    charges.extend(
+        _adjustment_charge(line, payer)
+        for member in members
+        for line in adjustments.get(member, ())
+    )
     return charges
 
 
@@ -203,6 +262,7 @@ def compute_bills(
     tax: TaxCalculator = ZERO_TAX,
     run_id: str,
     year_to_date: Mapping[tuple[str, str], Money] = _NO_TOTALS,
+    adjustments: Sequence[AppliedBillingRate] = (),
 ) -> tuple[CustomerBill, ...]:
     """Draft bills of every paying account with a bill-cycle date in [period_start, period_end).
 
@@ -214,6 +274,9 @@ def compute_bills(
     settled. `year_to_date` gives, per (agreement id, commitment id), the counted total of the
     earlier bills of a contract year an annual commitment closes on this bill. `bill_date`, when
     given, dates every bill; by default each bill is dated its account's cycle date (local).
+    `adjustments` are ADJUSTMENT lines correcting earlier, issued bills (`rerate_adjustments`):
+    each goes on the bill of its account's paying account, which must be billed by this run; it
+    counts towards neither discounts nor commitments.
 
     >>> from datetime import UTC
     >>> from tollway.billing._examples import tiny_inputs
@@ -228,6 +291,7 @@ def compute_bills(
     price_index = offering_price_index(inputs)
     products = _products_by_account(inputs)
     usage = _usage_by_account(rated_usage, inputs)
+    adjusted = _adjustments_by_account(adjustments, inputs)
     bills: list[CustomerBill] = []
     billed: set[str] = set()
     for payer_id, members in sorted(_hierarchy_groups(inputs).items()):
@@ -242,6 +306,7 @@ def compute_bills(
             cycle,
             products=products,
             usage=usage,
+            adjustments=adjusted,
             previously_billed=previously_billed,
             year_to_date=year_to_date,
             price_index=price_index,
@@ -260,7 +325,59 @@ def compute_bills(
             )
         )
     _check_usage_billed(usage, billed)
+    _check_adjustments_billed(adjusted, billed)
     return tuple(bills)
+
+
+def usage_lines(
+    inputs: BillingInputs,
+    *,
+    period_start: datetime,
+    period_end: datetime,
+    rated_usage: Sequence[RatedCharge],
+) -> dict[str, tuple[AppliedBillingRate, ...]]:
+    """The usage lines the bills of [period_start, period_end) carry for `rated_usage`, by paying
+    account: the very usage lines `compute_bills` gives those bills, and nothing else. Re-rating
+    an issued bill compares them with the usage lines it carried.
+
+    >>> from datetime import UTC
+    >>> from tollway.billing._examples import tiny_inputs
+    >>> from tollway.billing._usage import usage_charge_key
+    >>> from tollway.money import currency
+    >>> from tollway.pricing import PerUnit, PriceDefinition, UsageEvent
+    >>> from tollway.rating.reference import RatableRecord, rate_records
+    >>> gb = PriceDefinition("gb", currency("USD"), PerUnit.of("0.10"))
+    >>> key = usage_charge_key(billing_account_id="ACME", product_id="P1", usage_type="data",
+    ...                        period_start=datetime(2026, 3, 1, tzinfo=UTC))
+    >>> rated = rate_records([RatableRecord(key, "gb", UsageEvent.of("12.5"))], {"gb": gb})
+    >>> lines = usage_lines(tiny_inputs(), period_start=datetime(2026, 4, 1, tzinfo=UTC),
+    ...     period_end=datetime(2026, 4, 2, tzinfo=UTC), rated_usage=rated.charges)
+    >>> # 12.5 GB x 0.10 = 1.25, for March; the port's recurring lines are not usage lines.
+    >>> [(line.name, str(line.quantity), str(line.amount), f"{line.period_start:%b %d}")
+    ...  for line in lines["ACME"]]
+    [('data', '12.5', '1.25 USD', 'Mar 01')]
+    """
+    price_index = offering_price_index(inputs)
+    usage = _usage_by_account(rated_usage, inputs)
+    found: dict[str, tuple[AppliedBillingRate, ...]] = {}
+    billed: set[str] = set()
+    for payer_id, members in sorted(_hierarchy_groups(inputs).items()):
+        payer = inputs.accounts[payer_id]
+        cycle = bill_cycle_for(payer, window_start=period_start, window_end=period_end)
+        if cycle is None:
+            continue
+        billed.update(members)
+        charges = [
+            charge
+            for member in members
+            for charge in usage_charges(
+                usage.get(member, ()),
+                AccountContext.of(inputs, inputs.accounts[member], cycle, price_index),
+            )
+        ]
+        found[payer_id] = _lines(charges, _draft_bill_id(payer, cycle), payer)
+    _check_usage_billed(usage, billed)
+    return found
 
 
 def _check_usage_billed(usage: Mapping[str, Sequence[RatedCharge]], billed: set[str]) -> None:
@@ -270,4 +387,17 @@ def _check_usage_billed(usage: Mapping[str, Sequence[RatedCharge]], billed: set[
             raise BillingError(
                 f"rated charge {key!r}: billing account {account_id!r} has no bill-cycle date in "
                 "this run's window; pass only the rated usage of the accounts the run bills"
+            )
+
+
+def _check_adjustments_billed(
+    adjustments: Mapping[str, Sequence[AppliedBillingRate]], billed: set[str]
+) -> None:
+    for account_id in sorted(adjustments):
+        if account_id not in billed:
+            line = adjustments[account_id][0]
+            raise BillingError(
+                f"adjustment {line.id} of bill {line.related_bill_no}: billing account "
+                f"{account_id!r} has no bill-cycle date in this run's window; pass only the "
+                "adjustments of the accounts the run bills"
             )

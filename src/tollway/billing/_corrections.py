@@ -4,7 +4,9 @@
   have been (re-rated usage, a corrected tariff) and returns ADJUSTMENT lines for the differences,
   to be billed on a later bill. Lines are matched by their key: account, product, charge type,
   period coverage and price; lines sharing a key (a bundle and a contract discount of one circuit)
-  are compared by their sum.
+  are compared by their sum. An adjustment records the charge type it corrects (its breakdown's
+  kind, `adjusts_usage` and so on), so earlier adjustments passed among the issued lines count
+  towards the line they corrected: a correction is never applied twice.
 - `credit_note_for` issues a credit note (category CREDIT_NOTE) that negates some or all lines of
   an issued bill, taxes included.
 """
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Final
 
 from tollway.billing._bill import (
     AppliedBillingRate,
@@ -30,6 +33,10 @@ from tollway.pricing import BreakdownLine
 
 LineKey = tuple[str, str, str, datetime, datetime, str]
 
+ADJUSTS_KIND_PREFIX: Final = "adjusts_"
+"""An adjustment's breakdown kind: this prefix and the charge type it corrects (`adjusts_usage`)."""
+_CHARGE_TYPES: Final = frozenset(charge_type.value for charge_type in ChargeType)
+
 
 def line_key(line: AppliedBillingRate) -> LineKey:
     """What identifies a line across recomputations: account, product, charge type, coverage,
@@ -44,14 +51,48 @@ def line_key(line: AppliedBillingRate) -> LineKey:
     )
 
 
+def corrected_charge_type(line: AppliedBillingRate) -> ChargeType:
+    """The charge type a line counts as when lines are compared: its own, or for an adjustment
+    made by `rerate_adjustments` the charge type it corrected.
+
+    >>> from datetime import UTC
+    >>> march = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    >>> step = BreakdownLine("adjusts_usage", "was 2.50, should be 3.75", Decimal(1), None,
+    ...                      Decimal("1.25"))
+    >>> adjustment = AppliedBillingRate("a1", "ACME", ChargeType.ADJUSTMENT, "Adjustment: Data",
+    ...     *march, Decimal(5), Money.of("1.25", "USD"), Decimal("1.25"), breakdown=(step,))
+    >>> corrected_charge_type(adjustment).value
+    'usage'
+    """
+    if line.charge_type is not ChargeType.ADJUSTMENT:
+        return line.charge_type
+    for step in line.breakdown:
+        if step.kind.startswith(ADJUSTS_KIND_PREFIX):
+            found = step.kind.removeprefix(ADJUSTS_KIND_PREFIX)
+            if found in _CHARGE_TYPES:
+                return ChargeType(found)
+    return ChargeType.ADJUSTMENT
+
+
+def _compared_key(line: AppliedBillingRate) -> LineKey:
+    """`line_key`, with an adjustment keyed as the line it corrected."""
+    account, product, _, start, end, price_id = line_key(line)
+    return (account, product, corrected_charge_type(line).value, start, end, price_id)
+
+
 @dataclass(frozen=True, slots=True)
 class _Total:
-    """The lines of one key, summed."""
+    """The lines of one key, summed. `model` names and describes the adjustment: the first line
+    of the key that is not itself an adjustment, else the first line."""
 
-    first: AppliedBillingRate
+    model: AppliedBillingRate
     amount: Decimal
     precise_amount: Decimal
     quantity: Decimal
+
+
+def _is_adjustment(line: AppliedBillingRate) -> bool:
+    return line.charge_type is ChargeType.ADJUSTMENT
 
 
 def _totals(lines: Sequence[AppliedBillingRate], currency: Currency) -> dict[LineKey, _Total]:
@@ -61,13 +102,14 @@ def _totals(lines: Sequence[AppliedBillingRate], currency: Currency) -> dict[Lin
             raise CurrencyMismatchError(
                 f"line {line.id} is in {line.amount.currency}, the other lines in {currency}"
             )
-        key = line_key(line)
+        key = _compared_key(line)
         known = found.get(key)
         if known is None:
             found[key] = _Total(line, line.amount.amount, line.precise_amount, line.quantity)
         else:
+            better = _is_adjustment(known.model) and not _is_adjustment(line)
             found[key] = _Total(
-                known.first,
+                line if better else known.model,
                 known.amount + line.amount.amount,
                 MONEY_CONTEXT.add(known.precise_amount, line.precise_amount),
                 known.quantity + line.quantity,
@@ -79,6 +121,15 @@ def _sums(total: _Total | None) -> tuple[Decimal, Decimal, Decimal]:
     if total is None:
         return Decimal(0), Decimal(0), Decimal(0)
     return total.amount, total.precise_amount, total.quantity
+
+
+def _model_of(issued: _Total | None, corrected: _Total | None) -> AppliedBillingRate:
+    """The line an adjustment is named after: the corrected line, else the issued one."""
+    if corrected is not None and not _is_adjustment(corrected.model):
+        return corrected.model
+    known = issued if issued is not None else corrected
+    assert known is not None, "a key comes from the issued or the corrected lines"
+    return known.model
 
 
 def _derived_id(prefix: str, *parts: str) -> str:
@@ -94,9 +145,7 @@ def _adjustment(
     currency: Currency,
     related_bill_no: str,
 ) -> AppliedBillingRate | None:
-    known = corrected if corrected is not None else issued
-    assert known is not None, "a key comes from the issued or the corrected lines"
-    model = known.first
+    model = _model_of(issued, corrected)
     before_amount, before_precise, before_quantity = _sums(issued)
     after_amount, after_precise, after_quantity = _sums(corrected)
     difference = after_amount - before_amount
@@ -104,11 +153,12 @@ def _adjustment(
     if difference == 0 and precise == 0:
         return None
     how = f"was {before_amount}, should be {after_amount}"
+    adjusted = f"{ADJUSTS_KIND_PREFIX}{key[2]}"
     return AppliedBillingRate(
         id=_derived_id("adj", related_bill_no, *map(str, key)),
         billing_account_id=model.billing_account_id,
         charge_type=ChargeType.ADJUSTMENT,
-        name=f"Adjustment: {model.name}",
+        name=model.name if _is_adjustment(model) else f"Adjustment: {model.name}",
         period_start=model.period_start,
         period_end=model.period_end,
         quantity=after_quantity - before_quantity,
@@ -118,7 +168,7 @@ def _adjustment(
         circuit_id=model.circuit_id,
         price_id=model.price_id,
         unit=model.unit,
-        breakdown=(BreakdownLine("adjustment", how, Decimal(1), None, precise),),
+        breakdown=(BreakdownLine(adjusted, how, Decimal(1), None, precise),),
         related_bill_no=related_bill_no,
     )
 
@@ -132,14 +182,21 @@ def rerate_adjustments(
     """ADJUSTMENT lines bringing an issued bill's lines to their corrected values (corrected minus
     issued, per line key), for a later bill; keys whose amounts agree give no line.
 
+    `issued_lines` may hold the adjustments already billed for the bill (lines made by this
+    function): each counts towards the line it corrected, so only what is still missing is
+    adjusted again. Each adjustment names `related_bill_no` and keeps the corrected line's period
+    coverage; its breakdown's kind says which charge type it corrects (`adjusts_usage`).
+
     >>> from datetime import UTC
     >>> march = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
     >>> def usage(amount: str) -> AppliedBillingRate:
     ...     return AppliedBillingRate("l1", "ACME", ChargeType.USAGE, "Data", *march,
     ...         Decimal(10), Money.of(amount, "USD"), Decimal(amount), "P1", "C1", "gb")
-    >>> [str(line.amount) for line in rerate_adjustments([usage("2.50")], [usage("3.75")],
-    ...                                                 related_bill_no="INV-7")]
-    ['1.25 USD']
+    >>> adjustments = rerate_adjustments([usage("2.50")], [usage("3.75")], related_bill_no="INV-7")
+    >>> [(str(line.amount), line.breakdown[0].kind) for line in adjustments]
+    [('1.25 USD', 'adjusts_usage')]
+    >>> rerate_adjustments([usage("2.50"), *adjustments], [usage("3.75")], related_bill_no="INV-7")
+    ()
     """
     every = [*issued_lines, *corrected_lines]
     if not every:

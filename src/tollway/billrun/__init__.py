@@ -6,8 +6,10 @@ checkpoints, then issued in paying-account order with gapless numbers.
 
 Invariants: deterministic (same stored inputs, same bills, byte for byte); idempotent (running a
 cycle again changes nothing); resumable (a run killed at any point and restarted ends with the same
-bills and numbers 1..N per series, none missing or repeated). The computation itself is the pure
-`tollway.billing`; this package only moves data and draws transaction boundaries.
+bills and numbers 1..N per series, none missing or repeated); issued bills never change (late usage
+and price corrections of the last `rerate_lookback_periods` billed periods become adjustment lines
+on the next bill, never counted twice). The computation itself is the pure `tollway.billing`; this
+package only moves data and draws transaction boundaries.
 
 May import: the core and domain packages, `tollway.storage`, `tollway.usage`, `tollway.rating`.
 """
@@ -19,7 +21,10 @@ from tollway.billrun._batches import (
     plan_batches,
     slice_world,
 )
+from tollway.billrun._preview import preview_rerate
 from tollway.billrun._rating import UsageRater, rate_with_reference
+from tollway.billrun._rating_duckdb import rate_with_duckdb_engine
+from tollway.billrun._rerate import RerateOutcome, earlier_cycles, rerate_lookback_periods
 from tollway.billrun._run import (
     BillRunError,
     BillRunPhase,
@@ -36,13 +41,18 @@ __all__ = [
     "BillRunPhase",
     "BillRunProgress",
     "BillRunSummary",
+    "RerateOutcome",
     "UsageRater",
     "WorldIndex",
     "batch_accounts_limit",
     "batch_accounts_max_default",
     "billed_payers",
+    "earlier_cycles",
     "plan_batches",
+    "preview_rerate",
+    "rate_with_duckdb_engine",
     "rate_with_reference",
+    "rerate_lookback_periods",
     "run_cycle",
     "slice_world",
 ]

@@ -3,8 +3,10 @@
 Phases, each batch its own transaction:
 
 1. Start: record the run (or find it), load the world snapshot.
-2. Draft: for each batch of paying accounts not yet checkpointed, rate the batch's usage, compute
-   its draft bills (pure), and save the drafts together with one checkpoint per paying account.
+2. Draft: for each batch of paying accounts not yet checkpointed, rate the batch's usage, re-rate
+   the periods its earlier bills billed (late usage, corrected prices: adjustment lines, see
+   `_rerate`), compute its draft bills (pure), and save the drafts together with one checkpoint
+   per paying account.
 3. Issue: take the run's drafted bills in paying-account order and issue them a batch at a time;
    the numbers, the bills' new state and the checkpoints change in one transaction.
 4. Finish: mark the run finished.
@@ -30,7 +32,9 @@ from tollway.billing import (
     compute_bills,
 )
 from tollway.billrun._batches import Batch, WorldIndex, billed_payers, plan_batches
-from tollway.billrun._rating import UsageRater, rate_with_reference
+from tollway.billrun._rating import UsageRater
+from tollway.billrun._rating_duckdb import rate_with_duckdb_engine
+from tollway.billrun._rerate import rerate_batch
 from tollway.money import TollwayError
 from tollway.rating.reference import RatingReject
 from tollway.storage import (
@@ -78,13 +82,15 @@ class BillRunProgress:
 @dataclass(frozen=True, slots=True)
 class BillRunSummary:
     """What a call to `run_cycle` found and did. `drafted_now` and `issued_now` count this call's
-    work only (zero when the run had already finished); `bill_count` is the run's whole total."""
+    work only (zero when the run had already finished); `bill_count` is the run's whole total.
+    `rerating_rejects` are the records that re-rating the earlier periods rejected (this call's)."""
 
     run_id: str
     bill_count: int
     drafted_now: int
     issued_now: int
     rating_rejects: tuple[RatingReject, ...]
+    rerating_rejects: tuple[RatingReject, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +118,7 @@ def run_cycle(
     bill_date: date | None = None,
     run_id: str,
     batch_accounts_max: int = batch_accounts_max_default,
-    rate: UsageRater = rate_with_reference,
+    rate: UsageRater = rate_with_duckdb_engine,
     progress: Callable[[BillRunProgress], None] | None = None,
     tax: TaxCalculator = _NO_TAX,
     clock: Callable[[], datetime] | None = None,
@@ -121,7 +127,10 @@ def run_cycle(
 
     Each bill is dated `bill_date` if given, else its account's own cycle date (local).
     The world is the one stored in `database` (`WorldRepository`); usage comes from `usage_store`
-    through `rate`. `clock`, when given, stamps the run's start and finish (bills never carry it).
+    through `rate`. Each bill also carries the adjustments that re-rating its account's last
+    `rerate_lookback_periods` billed periods gives (late usage, corrected prices), each naming the
+    issued bill it corrects. `clock`, when given, stamps the run's start and finish (bills never
+    carry it).
     Same arguments, same bills: see the module docstring for the guarantees.
     """
     if not 1 <= batch_accounts_max <= batch_accounts_limit:
@@ -147,7 +156,7 @@ def run_cycle(
         )
         run = BillRunRepository(session).start(wanted)
     if run.state is BillRunState.FINISHED:
-        return _summary(database, run_id, drafted_now=0, issued_now=0, rejects=())
+        return _summary(database, run_id, drafted_now=0, issued_now=0, rejects=_Rejects())
     cycle = _Cycle(
         database, usage_store, run, inputs, WorldIndex.of(inputs), rate, tax, progress, bill_date
     )
@@ -160,11 +169,19 @@ def run_cycle(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Rejects:
+    """Records the draft phase's rating and re-rating rejected."""
+
+    rating: tuple[RatingReject, ...] = ()
+    rerating: tuple[RatingReject, ...] = ()
+
+
 def _now(clock: Callable[[], datetime] | None) -> datetime | None:
     return None if clock is None else clock()
 
 
-def _draft_phase(cycle: _Cycle, batch_accounts_max: int) -> tuple[int, tuple[RatingReject, ...]]:
+def _draft_phase(cycle: _Cycle, batch_accounts_max: int) -> tuple[int, _Rejects]:
     run = cycle.run
     payers = billed_payers(cycle.inputs, period_start=run.period_start, period_end=run.period_end)
     batches = plan_batches(payers, batch_accounts_max=batch_accounts_max)
@@ -174,25 +191,37 @@ def _draft_phase(cycle: _Cycle, batch_accounts_max: int) -> tuple[int, tuple[Rat
         }
     drafted = 0
     rejects: list[RatingReject] = []
+    rerating: list[RatingReject] = []
     for batch in batches:
         pending = [payer for payer in batch.paying_account_ids if payer not in done]
         if not pending:
             continue
         bills, batch_rejects = _compute_batch(cycle, pending)
         drafted += _save_batch(cycle, Batch(batch.index, tuple(pending)), bills)
-        rejects.extend(batch_rejects)
+        rejects.extend(batch_rejects.rating)
+        rerating.extend(batch_rejects.rerating)
         _report(cycle, BillRunPhase.DRAFT, batch.index, len(batches), len(pending))
-    return drafted, tuple(rejects)
+    return drafted, _Rejects(tuple(rejects), tuple(rerating))
 
 
 def _compute_batch(
     cycle: _Cycle, paying_account_ids: Sequence[str]
-) -> tuple[tuple[CustomerBill, ...], tuple[RatingReject, ...]]:
-    """The batch's draft bills: rate its usage, read what was billed before, compute (pure)."""
+) -> tuple[tuple[CustomerBill, ...], _Rejects]:
+    """The batch's draft bills: rate its usage, re-rate its earlier billed periods, read what was
+    billed before, compute (pure)."""
     run = cycle.run
     world = cycle.index.slice(paying_account_ids)
     outcome = cycle.rate(
         cycle.usage_store, world, period_start=run.period_start, period_end=run.period_end
+    )
+    rerated = rerate_batch(
+        cycle.rate,
+        cycle.usage_store,
+        cycle.database,
+        cycle.index,
+        paying_account_ids,
+        period_start=run.period_start,
+        period_end=run.period_end,
     )
     closed_start, closed_end = _closed_span(cycle.inputs, paying_account_ids, run)
     with cycle.database.transaction() as session:
@@ -208,10 +237,11 @@ def _compute_batch(
         previously_billed=previously_billed,
         tax=cycle.tax,
         run_id=run.id,
+        adjustments=rerated.lines,
     )
     billed = {bill.billing_account_id for bill in bills}
     assert billed <= set(paying_account_ids), "a batch bills only its own paying accounts"
-    return bills, outcome.rejects
+    return bills, _Rejects(outcome.rejects, rerated.rejects)
 
 
 def _closed_span(
@@ -293,9 +323,11 @@ def _summary(
     *,
     drafted_now: int,
     issued_now: int,
-    rejects: tuple[RatingReject, ...],
+    rejects: _Rejects,
 ) -> BillRunSummary:
     with database.transaction() as session:
         checkpoints = BillRunRepository(session).checkpoints(run_id)
     bill_count = sum(1 for found in checkpoints if found.bill_id is not None)
-    return BillRunSummary(run_id, bill_count, drafted_now, issued_now, rejects)
+    return BillRunSummary(
+        run_id, bill_count, drafted_now, issued_now, rejects.rating, rejects.rerating
+    )

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from tollway.billing import BillCategory, BillState, CustomerBill, credit_note_for
 from tollway.billrun import BillRunProgress, BillRunSummary, run_cycle
-from tollway.billrun._rating_duckdb import rate_with_duckdb_engine
 from tollway.cli._app import app
 from tollway.cli._workspace import Workspace, create_workspace, open_workspace
 from tollway.io import load_world
@@ -147,7 +146,6 @@ def run_bill_cycle(workspace: Workspace, month: str, *, run_id: str | None) -> B
             period_end=end,
             run_id=run_id or f"run-{month}",
             progress=report,
-            rate=rate_with_duckdb_engine,
         )
 
 
