@@ -110,6 +110,23 @@ def test_credit_note_reverses_an_issued_invoice(tmp_path: Path, world: Path) -> 
     assert len(notes) == 1
     assert notes[0]["related_bill_no"] == bill["bill_no"]
     assert Decimal(notes[0]["amount_due"]) == -Decimal(bill["amount_due"])
+    # A second full credit, even under another reason, would return the money twice.
+    again = tollway("credit-note", bill["bill_no"], "--reason", "goodwill.", "-w", str(workspace))
+    assert again.returncode == 2
+    assert "more than once" in again.stderr
+    assert "Traceback" not in again.stderr
+    bad_date = tollway(
+        "credit-note",
+        bill["bill_no"],
+        "--reason",
+        "x",
+        "--bill-date",
+        "2026-13-01",
+        "-w",
+        str(workspace),
+    )
+    assert bad_date.returncode == 2
+    assert "--bill-date '2026-13-01': expected a date as YYYY-MM-DD" in bad_date.stderr
 
 
 def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:

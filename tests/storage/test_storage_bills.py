@@ -29,6 +29,7 @@ from tollway.storage import (
     BillRepository,
     BillStateError,
     Database,
+    OverCreditError,
     StorageError,
     bills_json,
 )
@@ -480,3 +481,30 @@ def test_any_bill_loads_back_equal_and_exports_the_same(
     assert loaded == draft
     assert bills_json([loaded]) == bills_json([draft])
     assert loaded.tax_excluded_amount == draft.tax_excluded_amount
+
+
+def test_a_line_cannot_be_credited_twice_under_another_note(database: Database) -> None:
+    # INV-00000001's port line charged 412.50; CN-1 reversed it, so a second note doing the same
+    # (another id, e.g. a retyped reason) would return the money twice.
+    _save(database, acme_bill())
+    _issue(database, "B-ACME-2026-04")
+    with database.transaction() as session:
+        BillRepository(session).issue_credit_note(credit_note_for_acme())
+    again = credit_note_for_acme(note_id="CN-AGAIN")
+    with (
+        pytest.raises(OverCreditError, match="would reverse it more than once"),
+        database.transaction() as session,
+    ):
+        BillRepository(session).issue_credit_note(again)
+    assert _count(database, tables.customer_bills) == 2
+
+
+def test_a_credit_note_for_a_line_the_bill_lacks_is_refused(database: Database) -> None:
+    _save(database, acme_bill())
+    _issue(database, "B-ACME-2026-04")
+    stranger = replace(
+        line("CLX", "-5.00"), price_id="not-on-the-bill", related_bill_no="INV-00000001"
+    )
+    note = replace(credit_note_for_acme(), lines=(stranger,))
+    with pytest.raises(OverCreditError, match="does not have"), database.transaction() as session:
+        BillRepository(session).issue_credit_note(note)

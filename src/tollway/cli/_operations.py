@@ -205,6 +205,13 @@ def invoices_list_command(
     print_bills(bills, rows_max=rows_max)
 
 
+def parse_date(text: str, *, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CycleError(f"{option} {text!r}: expected a date as YYYY-MM-DD") from None
+
+
 def find_bill(workspace: Workspace, bill_no: str) -> CustomerBill:
     with workspace.database.transaction() as session:
         bill = BillRepository(session).by_number(bill_no)
@@ -282,7 +289,7 @@ def credit_note_command(
         raise CycleError(
             f"{bill_no} is {bill.state.value} {bill.category.value}; only issued invoices are credited"
         )
-    when = date.fromisoformat(bill_date) if bill_date else bill.bill_date
+    when = parse_date(bill_date, option="--bill-date") if bill_date else bill.bill_date
     note = credit_note_for(bill, reason=reason, bill_date=when)
     with opened.database.transaction() as session:
         issued = BillRepository(session).issue_credit_note(note)

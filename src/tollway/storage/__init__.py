@@ -25,6 +25,7 @@ from tollway.storage._errors import (
     BillNotFoundError,
     BillRunConflictError,
     BillStateError,
+    OverCreditError,
     StorageError,
 )
 from tollway.storage._export import (
@@ -67,6 +68,7 @@ __all__ = [
     "Database",
     "ExactNumeric",
     "IssuedBill",
+    "OverCreditError",
     "StorageError",
     "UtcDateTime",
     "WorldRepository",

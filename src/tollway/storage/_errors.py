@@ -29,3 +29,9 @@ class BillRunConflictError(StorageError):
     """A bill run id was used before for another period or bill date."""
 
     code = "bill_run_conflict"
+
+
+class OverCreditError(StorageError):
+    """Credit notes against a bill would return more than the bill charged."""
+
+    code = "over_credit"

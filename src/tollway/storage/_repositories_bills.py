@@ -11,6 +11,7 @@ issued, so numbers have no gaps and no duplicates, even with two processes issui
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Final
 
 from sqlalchemy import Row, Select, insert, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from tollway.billing import AppliedBillingRate, BillCategory, BillState, CustomerBill
+from tollway.billing import AppliedBillingRate, BillCategory, BillState, CustomerBill, line_key
 from tollway.storage import _tables as tables
 from tollway.storage._bill_rows import bill_from_rows, bill_row, line_row, tax_item_row
 from tollway.storage._documents import draft_digest
@@ -26,8 +27,18 @@ from tollway.storage._errors import (
     BillConflictError,
     BillNotFoundError,
     BillStateError,
+    OverCreditError,
     StorageError,
 )
+
+
+def _amounts_by_key(lines: Sequence[AppliedBillingRate]) -> dict[tuple[str, ...], Decimal]:
+    totals: dict[tuple[str, ...], Decimal] = {}
+    for found in lines:
+        key = tuple(str(part) for part in line_key(found))
+        totals[key] = totals.get(key, Decimal(0)) + found.amount.amount
+    return totals
+
 
 bill_number_digits: Final = 8
 """Digits of the number in a bill number: `INV-00000042`."""
@@ -242,11 +253,42 @@ class BillRepository:
                 f"credit note {note.id!r} is in {note.currency}, but bill "
                 f"{note.related_bill_no} is in {corrected.currency}"
             )
+        self._refuse_over_credit(note, corrected)
         self.save_draft(note, invoice_series=invoice_series)
         self.issue([note.id])
         stored = self.get(note.id)
         assert stored is not None
         return stored
+
+    def _refuse_over_credit(self, note: CustomerBill, corrected: CustomerBill) -> None:
+        """Credit notes may together reverse each line of a bill at most once: per line key, the
+        bill's amount plus every credit against it stays between zero and the bill's amount."""
+        earlier = [
+            found
+            for found in self.stream(
+                BillQuery(
+                    billing_account_id=corrected.billing_account_id,
+                    category=BillCategory.CREDIT_NOTE,
+                    state=BillState.ISSUED,
+                )
+            )
+            if found.related_bill_no == corrected.bill_no and found.id != note.id
+        ]
+        billed = _amounts_by_key(corrected.lines)
+        credited = _amounts_by_key([line for found in earlier for line in found.lines])
+        for key, amount in sorted(_amounts_by_key(note.lines).items()):
+            original = billed.get(key)
+            if original is None:
+                raise OverCreditError(
+                    f"credit note {note.id!r} credits a line that bill {corrected.bill_no} does not have: {key}"
+                )
+            remaining = original + credited.get(key, Decimal(0)) + amount
+            if remaining.copy_abs() > original.copy_abs() or remaining * original < 0:
+                numbers = ", ".join(str(found.bill_no) for found in earlier) or "none"
+                raise OverCreditError(
+                    f"bill {corrected.bill_no}'s line {key} charged {original}; with earlier credit "
+                    f"notes ({numbers}) this credit note would reverse it more than once"
+                )
 
     # --- reading --------------------------------------------------------------------------------
 
