@@ -9,11 +9,15 @@ Which price rates a record: the usage price of the product's offering at the rec
 CHANGE event may switch offering) for the record's usage type, or the agreement's override of it.
 A record with no such price is rejected by the rater as `unknown_price`. Records are matched to
 products by `circuit_id`; records that only carry a `service_id` are not billed here.
+
+A record whose start falls where its product is not active (before the activation, during a
+suspension, at or after the disconnect: outside the active `tollway.inventory.segments`) is rejected
+as `circuit_not_active`, never billed: the message names the circuit, the instant and the state.
 """
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any, Final, Protocol
 
@@ -21,15 +25,25 @@ from tollway.billing import BillingInputs, bill_cycle_for, usage_charge_key
 from tollway.billrun._batches import payers_of
 from tollway.catalog import ChargeKind, ProductOfferingPrice
 from tollway.conventions import profile
-from tollway.inventory import LifecycleAction, Product
+from tollway.inventory import LifecycleAction, Product, event_instants, segments
 from tollway.money import MONEY_CONTEXT
 from tollway.pricing import PriceDefinition, UsageEvent
-from tollway.rating.reference import RatableRecord, RatingOutcome, rate_records
+from tollway.rating.reference import RatableRecord, RatingOutcome, RatingReject, rate_records
 from tollway.usage import UsageStore, connect_duckdb
 
 UNPRICED_PREFIX: Final = "unpriced:"
 """Price id given to a record whose product has no usage price for its type: the rater rejects it."""
+CIRCUIT_NOT_ACTIVE: Final = "circuit_not_active"
+"""Reject code of a record whose start falls where its product is not active."""
 usage_rows_per_fetch: Final = 50_000
+_ACTIVITY_ACTIONS: Final = frozenset(
+    {
+        LifecycleAction.ACTIVATE,
+        LifecycleAction.SUSPEND,
+        LifecycleAction.RESUME,
+        LifecycleAction.DISCONNECT,
+    }
+)
 
 
 class UsageRater(Protocol):
@@ -48,12 +62,31 @@ class UsageRater(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class _InactiveSpan:
+    """A stretch [start, end) of a product's window in which it is not active, and why: its
+    `state` reads "disconnected on 2026-03-10", "suspended on ...", "not activated until ..."."""
+
+    start: datetime
+    end: datetime
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Window:
-    """Where one circuit's usage is billed: its product, account and the closed period."""
+    """Where one circuit's usage is billed: its product, account and the closed period, and the
+    stretches of that period in which the product is not active."""
 
     product: Product
     start: datetime
     end: datetime
+    inactive: tuple[_InactiveSpan, ...]
+
+    def state_at(self, instant: datetime) -> str | None:
+        """Why the product is not active at `instant`, or None when it is."""
+        for span in self.inactive:
+            if span.start <= instant < span.end:
+                return span.state
+        return None
 
 
 def rate_with_reference(
@@ -67,12 +100,17 @@ def rate_with_reference(
     windows = _circuit_windows(inputs, period_start=period_start, period_end=period_end)
     groups: dict[tuple[str, str], list[RatableRecord]] = {}
     prices: dict[tuple[str, str], dict[str, PriceDefinition]] = {}
+    inactive: list[RatingReject] = []
     for row in _usage_rows(usage_store, windows):
         window = _window_of(windows[row["circuit_id"]], row["start_time"])
         if window is None:
             continue
-        group = _group_of(window.product, inputs)
         record, definition = _ratable(row, window, inputs)
+        state = window.state_at(row["start_time"])
+        if state is not None:
+            inactive.append(_inactive_reject(record, window.product, state))
+            continue
+        group = _group_of(window.product, inputs)
         groups.setdefault(group, []).append(record)
         if definition is not None:
             prices.setdefault(group, {})[record.price_id] = definition
@@ -80,7 +118,86 @@ def rate_with_reference(
         rate_records(records, prices.get(group, {}), conventions=profile(group[0]))
         for group, records in sorted(groups.items())
     ]
-    return _merged(outcomes)
+    return _merged([*outcomes, RatingOutcome((), tuple(inactive))])
+
+
+def _inactive_reject(record: RatableRecord, product: Product, state: str) -> RatingReject:
+    assert record.event.start is not None, "a stored record has a start"
+    return RatingReject(
+        record.event.record_id,
+        record.charge_key,
+        record.price_id,
+        CIRCUIT_NOT_ACTIVE,
+        inactive_message(product.circuit_id, instant=record.event.start, state=state),
+    )
+
+
+def inactive_message(circuit_id: str, *, instant: datetime, state: str) -> str:
+    """The message of a `circuit_not_active` reject: the circuit, the instant (UTC), the state.
+
+    >>> inactive_message("CKT-1", instant=datetime(2026, 3, 20, 10, tzinfo=UTC),
+    ...                  state="disconnected on 2026-03-10")
+    'circuit CKT-1 is not active at 2026-03-20T10:00:00+00:00: disconnected on 2026-03-10'
+    """
+    return f"circuit {circuit_id} is not active at {instant.astimezone(UTC).isoformat()}: {state}"
+
+
+def inactive_spans(
+    product: Product, *, start: datetime, end: datetime
+) -> tuple[_InactiveSpan, ...]:
+    """The stretches of [start, end) (UTC) outside the product's active segments, each with the
+    state the product is in: the complement of what recurring charges bill.
+
+    >>> from decimal import Decimal
+    >>> from tollway.inventory import LifecycleEvent
+    >>> at = lambda day: datetime(2026, 3, day, tzinfo=UTC)
+    >>> port = Product("P1", "C1", "A1", "o", Decimal(1), "S1", "J", (
+    ...     LifecycleEvent(at(5), LifecycleAction.ACTIVATE),
+    ...     LifecycleEvent(at(10), LifecycleAction.SUSPEND),
+    ...     LifecycleEvent(at(12), LifecycleAction.RESUME),
+    ...     LifecycleEvent(at(20), LifecycleAction.DISCONNECT)))
+    >>> [(s.start.day, s.end.day, s.state) for s in inactive_spans(port, start=at(1), end=at(31))]
+    [(1, 5, 'not activated until 2026-03-05'), (10, 12, 'suspended on 2026-03-10'), \
+(20, 31, 'disconnected on 2026-03-20')]
+    """
+    gaps: list[tuple[datetime, datetime]] = []
+    since = start
+    for segment in segments(product, start=start, end=end):
+        if not segment.active:
+            continue
+        if since < segment.start:
+            gaps.append((since, segment.start))
+        since = segment.end
+    if since < end:
+        gaps.append((since, end))
+    return tuple(
+        _InactiveSpan(
+            gap_start.astimezone(UTC), gap_end.astimezone(UTC), _state(product, gap_start)
+        )
+        for gap_start, gap_end in gaps
+    )
+
+
+def _state(product: Product, instant: datetime) -> str:
+    """Why the product is not active from `instant` on (a gap's start): the last activity event
+    at or before it, a suspension or the disconnect, or no activation yet."""
+    last = None
+    for event in product.events:
+        if event.at <= instant and event.action in _ACTIVITY_ACTIONS:
+            last = event
+    if last is None:
+        activations = event_instants(product, LifecycleAction.ACTIVATE)
+        return f"not activated until {_day(activations[0])}" if activations else "never activated"
+    assert last.action in (LifecycleAction.SUSPEND, LifecycleAction.DISCONNECT), (
+        f"{product.id}: inactive at {instant.isoformat()} after {last.action}"
+    )
+    verb = "suspended" if last.action is LifecycleAction.SUSPEND else "disconnected"
+    return f"{verb} on {_day(last.at)}"
+
+
+def _day(instant: datetime) -> str:
+    """An event's day, or its whole instant when it is not at midnight (in its own zone)."""
+    return instant.date().isoformat() if instant.time() == time(0) else instant.isoformat()
 
 
 def _circuit_windows(
@@ -94,8 +211,9 @@ def _circuit_windows(
         cycle = bill_cycle_for(payer, window_start=period_start, window_end=period_end)
         if cycle is None:
             continue
+        start, end = cycle.closed.start.astimezone(UTC), cycle.closed.end.astimezone(UTC)
         windows.setdefault(product.circuit_id, []).append(
-            _Window(product, cycle.closed.start.astimezone(UTC), cycle.closed.end.astimezone(UTC))
+            _Window(product, start, end, inactive_spans(product, start=start, end=end))
         )
     return windows
 

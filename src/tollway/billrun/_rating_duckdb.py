@@ -2,9 +2,11 @@
 
 It makes the same choices as `rate_with_reference` — which product a record belongs to (the first
 by product id whose closed-period window holds it), which price rates it (the usage price of the
-product's offering at the record's start, or the agreement's override), the billing charge key —
-but as joins over small per-product tables instead of a Python loop per record, and then prices
-with `tollway.rating.duckdb`. Python work is per product and per price, never per record.
+product's offering at the record's start, or the agreement's override), the billing charge key,
+which records fall where their product is not active (rejected as `circuit_not_active`) — but as
+joins over small per-product tables instead of a Python loop per record, and then prices with
+`tollway.rating.duckdb`. Python work is per product and per price, never per rated record (only
+the rejected ones become `RatingReject`s one by one).
 """
 
 from collections.abc import Iterator, Mapping
@@ -17,13 +19,19 @@ import pyarrow as pa
 
 from tollway.billing import BillingInputs, bill_cycle_for, usage_charge_key
 from tollway.billrun._batches import payers_of
-from tollway.billrun._rating import UNPRICED_PREFIX, _months
+from tollway.billrun._rating import (
+    CIRCUIT_NOT_ACTIVE,
+    UNPRICED_PREFIX,
+    _months,
+    inactive_message,
+    inactive_spans,
+)
 from tollway.catalog import ChargeKind
 from tollway.conventions import profile
 from tollway.inventory import LifecycleAction, Product
 from tollway.pricing import PriceDefinition
 from tollway.rating.duckdb import connect, rate_with_duckdb
-from tollway.rating.reference import RatingOutcome
+from tollway.rating.reference import RatingOutcome, RatingReject
 from tollway.usage import UsageStore
 
 OVERRIDE_MARK: Final = "@agreement:"
@@ -49,12 +57,22 @@ _PRICES_SCHEMA: Final = pa.schema(
         ("price_key", pa.string()),
     ]
 )
+_INACTIVE_SCHEMA: Final = pa.schema(
+    [
+        ("product_id", pa.string()),
+        ("span_start", pa.timestamp("us", tz="UTC")),
+        ("span_end", pa.timestamp("us", tz="UTC")),
+        ("state", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
 class _Tables:
     windows: list[dict[str, object]]
     prices: list[dict[str, object]]
+    inactive: list[dict[str, object]]
+    """Stretches of each product's window in which it is not active, with its state."""
     definitions: dict[str, PriceDefinition]
     """Engine price key → definition (a catalog price, or an agreement's override of it)."""
     spans: list[tuple[datetime, datetime]]
@@ -82,11 +100,15 @@ def rate_with_duckdb_engine(
             "product_windows", pa.Table.from_pylist(tables.windows, _WINDOWS_SCHEMA)
         )
         connection.register("price_segments", pa.Table.from_pylist(tables.prices, _PRICES_SCHEMA))
+        connection.register(
+            "inactive_spans", pa.Table.from_pylist(tables.inactive, _INACTIVE_SCHEMA)
+        )
         usage_sql = " UNION ALL ".join(f"({usage_store.scan_sql(period)})" for period in periods)
         connection.execute(f"CREATE TEMP TABLE keyed AS {_keyed_sql(usage_sql)}")
         outcomes = [
             _rate_profile(connection, name, tables.definitions) for name in _profiles(connection)
         ]
+        outcomes.append(_inactive_rejects(connection))
     finally:
         connection.close()
     return _merged(outcomes)
@@ -95,7 +117,7 @@ def rate_with_duckdb_engine(
 def _keyed_sql(usage_sql: str) -> str:
     """Each usage record of a batch circuit, in its product's window, with its key and price."""
     return f"""
-        WITH windowed AS (
+        WITH chosen AS (
             SELECT u.*, w.product_id, w.key_head, w.key_tail, w.profile_name
             FROM ({usage_sql}) AS u
             JOIN product_windows AS w
@@ -103,6 +125,14 @@ def _keyed_sql(usage_sql: str) -> str:
              AND u.start_time >= w.window_start AND u.start_time < w.window_end
             QUALIFY row_number() OVER (
                 PARTITION BY u.source, u.record_id ORDER BY w.product_id) = 1
+        ),
+        windowed AS (
+            -- A product's inactive spans are disjoint: at most one holds a record.
+            SELECT chosen.*, s.state AS inactive_state
+            FROM chosen
+            LEFT JOIN inactive_spans AS s
+              ON s.product_id = chosen.product_id
+             AND chosen.start_time >= s.span_start AND chosen.start_time < s.span_end
         )
         SELECT
             windowed.key_head || '|' || windowed.usage_type || '|' || windowed.key_tail
@@ -115,7 +145,9 @@ def _keyed_sql(usage_sql: str) -> str:
             CAST(NULL AS DECIMAL(38, 12)) AS unit_price,
             windowed.origin,
             windowed.destination,
-            windowed.profile_name
+            windowed.profile_name,
+            windowed.circuit_id,
+            windowed.inactive_state
         FROM windowed
         LEFT JOIN price_segments AS p
           ON p.product_id = windowed.product_id
@@ -128,8 +160,32 @@ def _keyed_sql(usage_sql: str) -> str:
 
 
 def _profiles(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = connection.execute("SELECT DISTINCT profile_name FROM keyed ORDER BY 1").fetchall()
+    rows = connection.execute(
+        "SELECT DISTINCT profile_name FROM keyed WHERE inactive_state IS NULL ORDER BY 1"
+    ).fetchall()
     return [str(row[0]) for row in rows]
+
+
+def _inactive_rejects(connection: duckdb.DuckDBPyConnection) -> RatingOutcome:
+    """The records whose product is not active at their start, rejected as the reference does."""
+    rows = connection.execute(
+        """
+        SELECT record_id, charge_key, price_id, circuit_id, start_time, inactive_state
+        FROM keyed WHERE inactive_state IS NOT NULL
+        ORDER BY charge_key, price_id, record_id
+        """
+    ).fetchall()
+    rejects = tuple(
+        RatingReject(
+            record_id,
+            charge_key,
+            price_id.split(OVERRIDE_MARK)[0],
+            CIRCUIT_NOT_ACTIVE,
+            inactive_message(circuit_id, instant=start_time, state=state),
+        )
+        for record_id, charge_key, price_id, circuit_id, start_time, state in rows
+    )
+    return RatingOutcome((), rejects)
 
 
 def _rate_profile(
@@ -138,7 +194,8 @@ def _rate_profile(
     escaped = name.replace("'", "''")
     relation = (
         "SELECT charge_key, price_id, record_id, quantity, start_time, amount, unit_price, "
-        f"origin, destination FROM keyed WHERE profile_name = '{escaped}'"
+        f"origin, destination FROM keyed WHERE profile_name = '{escaped}' "
+        "AND inactive_state IS NULL"
     )
     outcome = rate_with_duckdb(
         relation, definitions, conventions=profile(name), connection=connection
@@ -175,6 +232,7 @@ def _tables(inputs: BillingInputs, *, period_start: datetime, period_end: dateti
     payers = payers_of(inputs)
     windows: list[dict[str, object]] = []
     prices: list[dict[str, object]] = []
+    inactive: list[dict[str, object]] = []
     definitions: dict[str, PriceDefinition] = {}
     spans: list[tuple[datetime, datetime]] = []
     for product_id in sorted(inputs.products):
@@ -184,29 +242,47 @@ def _tables(inputs: BillingInputs, *, period_start: datetime, period_end: dateti
         if cycle is None:
             continue
         start, end = cycle.closed.start.astimezone(UTC), cycle.closed.end.astimezone(UTC)
-        head, _, tail = usage_charge_key(
-            billing_account_id=product.billing_account_id,
-            product_id=product.id,
-            usage_type="usage-type",
-            period_start=start,
-        ).partition("|usage-type|")
-        profile_name = inputs.accounts[product.billing_account_id].profile
         spans.append((start, end))
-        windows.append(
-            {
-                "circuit_id": product.circuit_id,
-                "product_id": product.id,
-                "key_head": head,
-                "key_tail": tail,
-                "window_start": start,
-                "window_end": end,
-                "profile_name": profile_name,
-            }
-        )
+        windows.append(_window_row(product, inputs, start=start, end=end))
         for row, key, definition in _price_segments(product, inputs, start=start, end=end):
             prices.append(row)
             definitions[key] = definition
-    return _Tables(windows, prices, definitions, spans)
+        inactive.extend(_inactive_rows(product, start=start, end=end))
+    return _Tables(windows, prices, inactive, definitions, spans)
+
+
+def _window_row(
+    product: Product, inputs: BillingInputs, *, start: datetime, end: datetime
+) -> dict[str, object]:
+    """The product's closed-period window, with the charge key around its usage type."""
+    head, _, tail = usage_charge_key(
+        billing_account_id=product.billing_account_id,
+        product_id=product.id,
+        usage_type="usage-type",
+        period_start=start,
+    ).partition("|usage-type|")
+    return {
+        "circuit_id": product.circuit_id,
+        "product_id": product.id,
+        "key_head": head,
+        "key_tail": tail,
+        "window_start": start,
+        "window_end": end,
+        "profile_name": inputs.accounts[product.billing_account_id].profile,
+    }
+
+
+def _inactive_rows(
+    product: Product, *, start: datetime, end: datetime
+) -> Iterator[dict[str, object]]:
+    """The stretches of the window in which the product is not active, as the reference sees them."""
+    for span in inactive_spans(product, start=start, end=end):
+        yield {
+            "product_id": product.id,
+            "span_start": span.start,
+            "span_end": span.end,
+            "state": span.state,
+        }
 
 
 def _offering_segments(
