@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
@@ -51,7 +53,7 @@ def test_migrating_twice_changes_nothing(database: Database) -> None:
     database.migrate()
 
     with database.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == "0002"
 
 
 def test_the_migrations_ship_inside_the_package() -> None:
@@ -61,5 +63,26 @@ def test_the_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIRECTORY / "env.py").is_file()
     assert (MIGRATIONS_DIRECTORY / "script.py.mako").is_file()
     assert [path.name for path in sorted((MIGRATIONS_DIRECTORY / "versions").glob("*.py"))] == [
-        "0001_create_tables.py"
+        "0001_create_tables.py",
+        "0002_index_lines_by_product.py",
     ]
+
+
+def test_a_database_at_0001_upgrades_to_the_line_index(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIRECTORY))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    indexes = {
+        index["name"] for index in inspect(database.engine).get_indexes("applied_billing_rates")
+    }
+    assert "ix_applied_billing_rates_product_id" not in indexes
+
+    database.migrate()
+
+    indexes = {
+        index["name"] for index in inspect(database.engine).get_indexes("applied_billing_rates")
+    }
+    assert "ix_applied_billing_rates_product_id" in indexes

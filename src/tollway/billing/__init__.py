@@ -27,7 +27,7 @@ from tollway.billing._corrections import (
     line_key,
     rerate_adjustments,
 )
-from tollway.billing._cycle import BillCycle, bill_cycle_for
+from tollway.billing._cycle import BillCycle, bill_cycle_for, follow_on_problem
 from tollway.billing._inputs import BillingInputs, ManualCredit
 from tollway.billing._tax import TaxCalculator, ZeroTax
 from tollway.billing._usage import (
@@ -36,8 +36,15 @@ from tollway.billing._usage import (
     parse_usage_charge_key,
     usage_charge_key,
 )
+from tollway.billing._year_to_date import (
+    AnnualClosing,
+    annual_closings,
+    year_to_date_total,
+    year_to_date_totals,
+)
 
 __all__ = [
+    "AnnualClosing",
     "AppliedBillingRate",
     "AppliedTax",
     "BillCategory",
@@ -53,13 +60,17 @@ __all__ = [
     "UsageChargeKey",
     "UsageChargeKeyError",
     "ZeroTax",
+    "annual_closings",
     "bill_cycle_for",
     "compute_bills",
     "corrected_charge_type",
     "credit_note_for",
+    "follow_on_problem",
     "line_key",
     "parse_usage_charge_key",
     "rerate_adjustments",
     "usage_charge_key",
     "usage_lines",
+    "year_to_date_total",
+    "year_to_date_totals",
 ]

@@ -127,3 +127,39 @@ def whole_months_between(*, start: datetime, end: datetime, time_zone: str) -> i
     while months > 0 and add_months(start, months, time_zone=time_zone) > end:
         months -= 1
     return months
+
+
+def follow_on_problem(
+    cycle: BillCycle, *, previous_start: datetime, previous_end: datetime
+) -> str | None:
+    """Why a bill for `cycle` cannot follow the account's latest issued bill, whose current
+    period was [previous_start, previous_end); None when it follows on (that period is this
+    bill's closed period). A bill-cycle-day change is not supported yet: the periods no longer
+    line up, and the bill is refused rather than billing part of a period twice.
+
+    >>> from tollway.money import currency
+    >>> account = BillingAccount("A1", "p1", "Acme", currency("USD"), 1, "UTC")
+    >>> may = bill_cycle_for(account, window_start=datetime(2026, 5, 1, tzinfo=UTC),
+    ...                      window_end=datetime(2026, 5, 2, tzinfo=UTC))
+    >>> follow_on_problem(may, previous_start=datetime(2026, 4, 1, tzinfo=UTC),
+    ...                   previous_end=datetime(2026, 5, 1, tzinfo=UTC)) is None
+    True
+    >>> follow_on_problem(may, previous_start=datetime(2026, 3, 1, tzinfo=UTC),
+    ...                   previous_end=datetime(2026, 4, 1, tzinfo=UTC))
+    'a skipped cycle: the cycle dated 2026-04-01T00:00:00+00:00 was never billed; bill it first'
+    """
+    closed = cycle.closed
+    if previous_start == closed.start and previous_end == closed.end:
+        return None
+    if previous_start >= cycle.current.start:
+        return "out of order: a later (or the same) cycle was billed already"
+    if previous_end <= closed.start:
+        return (
+            f"a skipped cycle: the cycle dated {previous_end.isoformat()} was never billed; "
+            "bill it first"
+        )
+    return (
+        f"its periods no longer line up with bill-cycle day {cycle.bill_cycle_day} (a "
+        "bill-cycle-day change is not supported yet, and is refused rather than billing part "
+        "of a period twice)"
+    )

@@ -25,7 +25,7 @@ from typing import Final
 
 from tollway.billing._bill import ChargeType
 from tollway.billing._charges import BillingError, Charge, percent_of
-from tollway.billing._cycle import add_months, whole_months_between
+from tollway.billing._cycle import BillCycle, add_months, whole_months_between
 from tollway.billing._prices import (
     AccountContext,
     agreement_of,
@@ -60,8 +60,13 @@ def _in_force(agreement: Agreement, context: AccountContext) -> bool:
 
 def closing_year(agreement: Agreement, context: AccountContext) -> tuple[datetime, datetime] | None:
     """The contract year [start, end) whose end falls in the bill's current cycle, if any."""
-    current = context.cycle.current
-    zone = context.cycle.time_zone
+    return closing_year_of(agreement, context.cycle)
+
+
+def closing_year_of(agreement: Agreement, cycle: BillCycle) -> tuple[datetime, datetime] | None:
+    """The contract year [start, end) whose end falls in `cycle`'s current period, if any."""
+    current = cycle.current
+    zone = cycle.time_zone
     months = whole_months_between(start=agreement.start, end=current.end, time_zone=zone)
     years = months // MONTHS_PER_YEAR
     if years == 0:

@@ -26,6 +26,7 @@ from tollway.billrun._rating import UsageRater, rate_with_reference
 from tollway.billrun._rating_duckdb import rate_with_duckdb_engine
 from tollway.billrun._rerate import RerateOutcome, earlier_cycles, rerate_lookback_periods
 from tollway.billrun._run import (
+    BillCycleContinuityError,
     BillRunError,
     BillRunPhase,
     BillRunProgress,
@@ -37,6 +38,7 @@ from tollway.billrun._run import (
 
 __all__ = [
     "Batch",
+    "BillCycleContinuityError",
     "BillRunError",
     "BillRunPhase",
     "BillRunProgress",

@@ -1,4 +1,5 @@
-"""What the issued bills of a batch's paying accounts billed: the bills re-rating compares with.
+"""What the issued bills billed: the bills re-rating compares with, the lines settlement and
+annual commitments count, and each paying account's latest bill (the cycle a run follows on from).
 
 Read-only queries over the bill tables, in the caller's transaction. The storage repositories have
 no query for "the issued bills of these accounts dated in this span, with their numbers and
@@ -11,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.orm import Session
 
-from tollway.billing import AppliedBillingRate, BillCategory, BillState
+from tollway.billing import AnnualClosing, AppliedBillingRate, BillCategory, BillState
 from tollway.storage import BillRepository
 from tollway.storage import _tables as tables
 
@@ -108,3 +109,101 @@ def billed_cycles(
         )
         for row in headers
     )
+
+
+def _payers_billing_products(
+    session: Session, product_ids: Sequence[str], *, period_start: datetime, period_end: datetime
+) -> list[str]:
+    """The paying accounts of the issued normal bills whose billing period overlaps
+    [period_start, period_end) and that carry a line of one of the products."""
+    bill = tables.customer_bills.c
+    line = tables.applied_billing_rates.c
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(product_ids))):
+        statement = (
+            select(bill.billing_account_id)
+            .distinct()
+            .join_from(tables.applied_billing_rates, tables.customer_bills, line.bill_id == bill.id)
+            .where(line.product_id.in_(chunk))
+            .where(bill.state == BillState.ISSUED.value)
+            .where(bill.category == BillCategory.NORMAL.value)
+            .where(bill.billing_period_start < period_end)
+            .where(bill.billing_period_end > period_start)
+        )
+        found.update(session.execute(statement).scalars())
+    return sorted(found)
+
+
+def issued_product_lines(
+    session: Session, product_ids: Sequence[str], *, period_start: datetime, period_end: datetime
+) -> tuple[AppliedBillingRate, ...]:
+    """The lines for these products on ANY issued normal bill whose billing period overlaps
+    [period_start, period_end), whichever paying account it was billed to: a circuit that moved
+    to another paying account is settled against what its old paying account was billed."""
+    wanted = frozenset(product_ids)
+    payers = _payers_billing_products(
+        session, product_ids, period_start=period_start, period_end=period_end
+    )
+    if not payers:
+        return ()
+    lines = BillRepository(session).issued_lines(
+        payers, period_start=period_start, period_end=period_end
+    )
+    return tuple(line for line in lines if line.product_id in wanted)
+
+
+def contract_year_lines(session: Session, closing: AnnualClosing) -> tuple[AppliedBillingRate, ...]:
+    """The lines for the agreement's products on the issued normal bills billed on a cycle date
+    in [year_start, bill_cycle_date): the contract year's earlier bills, whoever paid them."""
+    products = sorted(closing.product_ids)
+    last = closing.bill_cycle_date - _JUST_AFTER
+    payers = _payers_billing_products(
+        session, products, period_start=closing.year_start, period_end=closing.bill_cycle_date
+    )
+    cycles = billed_cycles(session, payers, first=closing.year_start, last=last)
+    return tuple(
+        line for cycle in cycles for line in cycle.lines if line.product_id in closing.product_ids
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LatestBill:
+    """A paying account's issued normal bill with the latest billing period."""
+
+    bill_no: str
+    run_id: str | None
+    period_start: datetime
+    period_end: datetime
+
+
+def latest_issued_bills(
+    session: Session, paying_account_ids: Sequence[str], *, other_than_run_id: str
+) -> dict[str, LatestBill]:
+    """Per paying account, its issued normal bill with the latest billing period among those
+    not issued by run `other_than_run_id` (accounts without one are left out)."""
+    column = tables.customer_bills.c
+    found: dict[str, LatestBill] = {}
+    for chunk in _chunks(sorted(set(paying_account_ids))):
+        statement = (
+            select(
+                column.billing_account_id,
+                column.bill_no,
+                column.run_id,
+                column.billing_period_start,
+                column.billing_period_end,
+            )
+            .where(column.billing_account_id.in_(chunk))
+            .where(column.state == BillState.ISSUED.value)
+            .where(column.category == BillCategory.NORMAL.value)
+            .where(or_(column.run_id.is_(None), column.run_id != other_than_run_id))
+        )
+        for row in session.execute(statement):
+            earlier = found.get(row.billing_account_id)
+            if earlier is None or (earlier.period_start, earlier.bill_no) < (
+                row.billing_period_start,
+                row.bill_no,
+            ):
+                found[row.billing_account_id] = LatestBill(
+                    row.bill_no, row.run_id, row.billing_period_start, row.billing_period_end
+                )
+    return found

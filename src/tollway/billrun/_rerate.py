@@ -41,7 +41,7 @@ from tollway.billing._compute import usage_lines
 from tollway.billing._corrections import corrected_charge_type
 from tollway.billrun._batches import WorldIndex, payers_of
 from tollway.billrun._history import BilledCycle, billed_cycles
-from tollway.billrun._rating import UsageRater
+from tollway.billrun._rating import CIRCUIT_NOT_ACTIVE, UsageRater
 from tollway.rating.reference import RatingReject
 from tollway.storage import Database
 from tollway.usage import UsageStore
@@ -232,9 +232,15 @@ def _billed_usage(
 
 
 def _rejected_products(rejects: Sequence[RatingReject]) -> set[tuple[str, datetime]]:
-    """(product id, period start) of every rejected record."""
+    """(product id, period start) of every rejected record whose period cannot be re-rated.
+
+    Usage where the circuit was not active is meant to stay unbilled; the rest of its period is
+    sound, so such rejects do not keep a period from being corrected (e.g. after a back-dated
+    disconnect, usage already billed past it is credited)."""
     found: set[tuple[str, datetime]] = set()
     for reject in rejects:
+        if reject.code == CIRCUIT_NOT_ACTIVE:
+            continue
         key = parse_usage_charge_key(reject.charge_key)
         found.add((key.product_id, key.period_start))
     return found

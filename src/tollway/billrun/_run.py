@@ -3,7 +3,9 @@
 Phases, each batch its own transaction:
 
 1. Start: record the run (or find it), load the world snapshot.
-2. Draft: for each batch of paying accounts not yet checkpointed, rate the batch's usage, re-rate
+2. Draft: refuse the run if a paying account's bill would not follow on from its latest issued
+   bill (a skipped or out-of-order cycle, a changed bill-cycle day: `BillCycleContinuityError`).
+   Then for each batch of paying accounts not yet checkpointed, rate the batch's usage, re-rate
    the periods its earlier bills billed (late usage, corrected prices: adjustment lines, see
    `_rerate`), compute its draft bills (pure), and save the drafts together with one checkpoint
    per paying account.
@@ -23,19 +25,30 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
+from sqlalchemy.orm import Session
+
 from tollway.billing import (
+    AnnualClosing,
     BillingInputs,
     CustomerBill,
     TaxCalculator,
     ZeroTax,
+    annual_closings,
     bill_cycle_for,
     compute_bills,
+    follow_on_problem,
+    year_to_date_totals,
 )
 from tollway.billrun._batches import Batch, WorldIndex, billed_payers, plan_batches
+from tollway.billrun._history import (
+    contract_year_lines,
+    issued_product_lines,
+    latest_issued_bills,
+)
 from tollway.billrun._rating import UsageRater
 from tollway.billrun._rating_duckdb import rate_with_duckdb_engine
 from tollway.billrun._rerate import rerate_batch
-from tollway.money import TollwayError
+from tollway.money import Money, TollwayError
 from tollway.rating.reference import RatingReject
 from tollway.storage import (
     BillRepository,
@@ -60,6 +73,13 @@ _NO_TAX: Final = ZeroTax()
 
 class BillRunError(TollwayError):
     code = "bill_run_error"
+
+
+class BillCycleContinuityError(BillRunError):
+    """A paying account's bill would not follow on from its latest issued bill: a skipped or
+    out-of-order cycle, or a changed bill-cycle day. The run is refused before drafting."""
+
+    code = "bill_cycle_discontinuity"
 
 
 class BillRunPhase(StrEnum):
@@ -129,7 +149,9 @@ def run_cycle(
     The world is the one stored in `database` (`WorldRepository`); usage comes from `usage_store`
     through `rate`. Each bill also carries the adjustments that re-rating its account's last
     `rerate_lookback_periods` billed periods gives (late usage, corrected prices), each naming the
-    issued bill it corrects. `clock`, when given, stamps the run's start and finish (bills never
+    issued bill it corrects. A paying account whose bill would not follow on from its latest
+    issued bill of an earlier run refuses the whole run (`BillCycleContinuityError`), before
+    anything is drafted. `clock`, when given, stamps the run's start and finish (bills never
     carry it).
     Same arguments, same bills: see the module docstring for the guarantees.
     """
@@ -189,6 +211,7 @@ def _draft_phase(cycle: _Cycle, batch_accounts_max: int) -> tuple[int, _Rejects]
         done = {
             found.billing_account_id for found in BillRunRepository(session).checkpoints(run.id)
         }
+    _check_continuity(cycle, [payer for payer in payers if payer not in done])
     drafted = 0
     rejects: list[RatingReject] = []
     rerating: list[RatingReject] = []
@@ -224,10 +247,14 @@ def _compute_batch(
         period_end=run.period_end,
     )
     closed_start, closed_end = _closed_span(cycle.inputs, paying_account_ids, run)
+    closings = annual_closings(world, period_start=run.period_start, period_end=run.period_end)
     with cycle.database.transaction() as session:
-        previously_billed = BillRepository(session).issued_lines(
-            paying_account_ids, period_start=closed_start, period_end=closed_end
+        # By product, on any paying account's bill: a circuit billed in advance by its old paying
+        # account is settled against that, whichever batch the old paying account is in.
+        previously_billed = issued_product_lines(
+            session, sorted(world.products), period_start=closed_start, period_end=closed_end
         )
+        year_to_date = _year_to_date(session, closings, world)
     bills = compute_bills(
         world,
         period_start=run.period_start,
@@ -237,11 +264,47 @@ def _compute_batch(
         previously_billed=previously_billed,
         tax=cycle.tax,
         run_id=run.id,
+        year_to_date=year_to_date,
         adjustments=rerated.lines,
     )
     billed = {bill.billing_account_id for bill in bills}
     assert billed <= set(paying_account_ids), "a batch bills only its own paying accounts"
     return bills, _Rejects(outcome.rejects, rerated.rejects)
+
+
+def _year_to_date(
+    session: Session, closings: Sequence[AnnualClosing], world: BillingInputs
+) -> dict[tuple[str, str], Money]:
+    """The counted totals of the contract years the batch's bills close, from the issued bills."""
+    earlier = {closing.key: contract_year_lines(session, closing) for closing in closings}
+    return year_to_date_totals(closings, earlier, world)
+
+
+def _check_continuity(cycle: _Cycle, paying_account_ids: Sequence[str]) -> None:
+    """Refuse the run when a paying account's bill would not follow on from its latest issued
+    bill of an earlier run (accounts never billed before start anywhere)."""
+    run = cycle.run
+    with cycle.database.transaction() as session:
+        latest = latest_issued_bills(session, paying_account_ids, other_than_run_id=run.id)
+    for payer in sorted(latest):
+        found = latest[payer]
+        billed = bill_cycle_for(
+            cycle.inputs.accounts[payer], window_start=run.period_start, window_end=run.period_end
+        )
+        assert billed is not None, "every planned paying account has a cycle in the run's window"
+        if found.period_start == billed.current.start:
+            continue  # the same cycle billed again: saving the draft refuses it, naming the run
+        problem = follow_on_problem(
+            billed, previous_start=found.period_start, previous_end=found.period_end
+        )
+        if problem is not None:
+            raise BillCycleContinuityError(
+                f"bill run {run.id!r} refused: billing account {payer!r} is billed for the cycle "
+                f"dated {billed.cycle_date.isoformat()}, which expects its latest issued bill to "
+                f"cover {billed.closed.start.isoformat()} to {billed.closed.end.isoformat()} in "
+                f"advance, but its latest, {found.bill_no} (run {found.run_id}), covers "
+                f"{found.period_start.isoformat()} to {found.period_end.isoformat()}: {problem}"
+            )
 
 
 def _closed_span(

@@ -252,6 +252,8 @@ applied_billing_rates = Table(
     Column("breakdown", JSON, nullable=False),
     Column("taxes", JSON, nullable=False),
     Column("related_bill_no", String(80), nullable=True),
+    # Settlement and re-rating look lines up by product across every bill.
+    Index("ix_applied_billing_rates_product_id", "product_id"),
 )
 
 tax_items = Table(
