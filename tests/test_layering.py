@@ -22,6 +22,9 @@ CORE_PACKAGES = (
     "contracts",
     "inventory",
     "billing",
+    "tax/core",
+    "settlement/core",
+    "reconcile/core",
 )
 FORBIDDEN_IMPORTS = {
     "os", "io", "pathlib", "shutil", "tempfile", "glob", "sqlite3", "socket", "ssl", "http",

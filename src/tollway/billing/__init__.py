@@ -18,6 +18,7 @@ from tollway.billing._bill import (
     ChargeType,
     CustomerBill,
     TaxItem,
+    TaxTreatment,
 )
 from tollway.billing._charges import BillingError
 from tollway.billing._compute import compute_bills, usage_lines
@@ -57,6 +58,7 @@ __all__ = [
     "ManualCredit",
     "TaxCalculator",
     "TaxItem",
+    "TaxTreatment",
     "UsageChargeKey",
     "UsageChargeKeyError",
     "ZeroTax",

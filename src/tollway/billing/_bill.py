@@ -46,15 +46,51 @@ class BillCategory(StrEnum):
     CREDIT_NOTE = "creditNote"
 
 
+class TaxTreatment(StrEnum):
+    """Who bears a computed tax, and whether it is on the customer's bill total."""
+
+    BILLED = "billed"
+    """Charged to the customer: counted in the line's and the bill's tax amount."""
+    COMPLIANCE_ONLY = "compliance_only"
+    """Computed and reported for filing, not charged on this bill."""
+    CARRIER_ABSORBED = "carrier_absorbed"
+    """Owed by the operator itself: filed and paid, never passed through to the customer."""
+    EXEMPT = "exempt"
+    """Would apply but an exemption certificate covers it; `tax_amount` is the amount exempted."""
+
+
 @dataclass(frozen=True, slots=True)
 class AppliedTax:
-    """A tax on one line (TMF678 `appliedTax`)."""
+    """A tax on one line (TMF678 `appliedTax`).
+
+    `tax_category` is the tax type (e.g. "federal_usf", "state_sales", "e911"). Only BILLED taxes
+    count towards the customer's total; the others are kept on the line as evidence and for the
+    compliance export. `tax_rate` is the rate applied to `taxable_amount` (for fixed or per-unit
+    taxes, the amount per unit and `units` the count it was applied to).
+    """
 
     tax_category: str
     jurisdiction_id: str
     tax_rate: Decimal
     taxable_amount: Money
     tax_amount: Money
+    jurisdiction_level: str = ""
+    """federal, state, county, city or unincorporated."""
+    name: str = ""
+    """The tax's printed name, e.g. "Federal Universal Service Fund"."""
+    rule_id: str | None = None
+    """The rate-table row that produced this tax (evidence for disputes and reconciliation)."""
+    treatment: TaxTreatment = TaxTreatment.BILLED
+    calculation: str = "rate"
+    """rate, fixed_per_invoice, per_line, per_minute, bracket (how `tax_amount` was computed)."""
+    units: Decimal | None = None
+    """For per-line / per-minute taxes: the lines or minutes taxed (after multipliers)."""
+    exemption_certificate_id: str | None = None
+    """For EXEMPT taxes: the certificate that exempted it."""
+
+    @property
+    def is_billed(self) -> bool:
+        return self.treatment is TaxTreatment.BILLED
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +126,9 @@ class AppliedBillingRate:
     taxes: tuple[AppliedTax, ...] = ()
     related_bill_no: str | None = None
     """For adjustments and credit-note lines: the issued bill being corrected."""
+    tax_inclusive: bool = False
+    """True when the price included tax: the tax step split the priced amount into this line's
+    (tax-excluded) `amount` and its billed taxes, which add up to the priced amount."""
 
     def __post_init__(self) -> None:
         assert self.period_start <= self.period_end, f"{self.id}: period coverage is reversed"
@@ -97,7 +136,10 @@ class AppliedBillingRate:
 
     @property
     def tax_amount(self) -> Money:
-        return sum_money([tax.tax_amount for tax in self.taxes], self.amount.currency)
+        """The BILLED taxes only: what the customer pays on top of `amount`."""
+        return sum_money(
+            [tax.tax_amount for tax in self.taxes if tax.is_billed], self.amount.currency
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,9 +182,7 @@ def _assemble(
     if party is None:
         raise BillingError(f"billing account {payer.id!r} names unknown party {payer.party_id!r}")
     taxed, tax_items = tax.apply(lines, account=payer, party=party, inputs=inputs)
-    assert [(line.id, line.amount) for line in taxed] == [
-        (line.id, line.amount) for line in lines
-    ], "the tax step changed a line's id or tax-excluded amount"
+    _check_tax_step(lines, taxed)
     bill = CustomerBill(
         id=bill_id,
         billing_account_id=payer.id,
@@ -203,8 +201,28 @@ def _assemble(
         },
     )
     expected = sum((charge.amount for charge in charges), Decimal(0))
-    assert bill.tax_excluded_amount.amount == expected, f"{bill_id}: total differs from its lines"
+    priced = sum((line.amount.amount for line in lines), Decimal(0))
+    assert priced == expected, f"{bill_id}: total differs from its lines"
     return bill
+
+
+def _check_tax_step(
+    lines: Sequence[AppliedBillingRate], taxed: Sequence[AppliedBillingRate]
+) -> None:
+    """The tax step keeps every line and its priced amount: a tax-exclusive line's amount is
+    unchanged; a tax-inclusive line's amount plus its billed taxes equals the priced amount."""
+    assert [line.id for line in taxed] == [line.id for line in lines], (
+        "the tax step added, dropped or reordered lines"
+    )
+    for before, after in zip(lines, taxed, strict=True):
+        if after.tax_inclusive:
+            assert after.amount + after.tax_amount == before.amount, (
+                f"{after.id}: a tax-inclusive line's amount and taxes differ from its price"
+            )
+        else:
+            assert after.amount == before.amount, (
+                f"{after.id}: the tax step changed a tax-excluded amount"
+            )
 
 
 def _charges_for(

@@ -49,6 +49,8 @@ class ProductOfferingPrice:
     usage_type: str | None = None
     quantity_basis: QuantityBasis = QuantityBasis.ONE
     name: str = ""
+    tax_inclusive: bool = False
+    """The price includes taxes: the tax step splits each charge into net amount and taxes."""
 
     def __post_init__(self) -> None:
         assert self.valid_from.tzinfo is not None, "valid_from must be timezone-aware"

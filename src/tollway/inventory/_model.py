@@ -45,6 +45,10 @@ class Product:
     site_z_id: str | None = None
     agreement_id: str | None = None
     bundle_id: str | None = None
+    voice_channels: int = 0
+    """Voice lines or channels the instance provides (the measure of per-line 911 fees)."""
+    voice_line_type: str | None = None
+    """How those channels are counted for per-line fees: pots, trunk, pri, ds1, centrex."""
 
     def __post_init__(self) -> None:
         times = [event.at for event in self.events]
