@@ -181,7 +181,9 @@ def _assemble(
     party = inputs.parties.get(payer.party_id)
     if party is None:
         raise BillingError(f"billing account {payer.id!r} names unknown party {payer.party_id!r}")
-    taxed, tax_items = tax.apply(lines, account=payer, party=party, inputs=inputs)
+    # Without an explicit date a bill is dated its account's own cycle date, in its time zone.
+    dated = bill_date if bill_date is not None else cycle.cycle_date.date()
+    taxed, tax_items = tax.apply(lines, account=payer, party=party, inputs=inputs, bill_date=dated)
     _check_tax_step(lines, taxed)
     bill = CustomerBill(
         id=bill_id,
@@ -189,8 +191,7 @@ def _assemble(
         currency=payer.currency,
         billing_period_start=cycle.current.start,
         billing_period_end=cycle.current.end,
-        # Without an explicit date a bill is dated its account's own cycle date, in its time zone.
-        bill_date=bill_date if bill_date is not None else cycle.cycle_date.date(),
+        bill_date=dated,
         lines=taxed,
         tax_items=tax_items,
         consolidated_account_ids=tuple(member for member in members if member != payer.id),

@@ -1,10 +1,13 @@
 """The tax step of a bill, behind an interface: a real engine plugs in here later.
 
-A `TaxCalculator` receives a bill's lines (tax-excluded, rounded) and returns them with their
-`taxes` filled in, plus the bill-level tax items. It must not change a line's id or amount.
+A `TaxCalculator` receives a bill's lines (tax-excluded, rounded) and the bill's date, and returns
+them with their `taxes` filled in, plus the bill-level tax items (BILLED taxes only). It must keep
+every line id in order and each tax-exclusive line's amount; a line it marks `tax_inclusive` is
+split so that its amount plus its billed taxes equals the priced amount.
 """
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Protocol
 
 from tollway.accounts import BillingAccount, Party
@@ -22,13 +25,14 @@ class TaxCalculator(Protocol):
         account: BillingAccount,
         party: Party,
         inputs: BillingInputs,
+        bill_date: date,
     ) -> tuple[tuple[AppliedBillingRate, ...], tuple[TaxItem, ...]]: ...
 
 
 class ZeroTax:
     """No taxes: the lines come back unchanged and there are no tax items.
 
-    >>> ZeroTax().apply((), account=None, party=None, inputs=None)  # type: ignore[arg-type]
+    >>> ZeroTax().apply((), account=None, party=None, inputs=None, bill_date=None)  # type: ignore[arg-type]
     ((), ())
     """
 
@@ -39,6 +43,7 @@ class ZeroTax:
         account: BillingAccount,
         party: Party,
         inputs: BillingInputs,
+        bill_date: date,
     ) -> tuple[tuple[AppliedBillingRate, ...], tuple[TaxItem, ...]]:
         return tuple(lines), ()
 
