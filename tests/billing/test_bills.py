@@ -3,6 +3,7 @@ and determinism."""
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -162,6 +163,7 @@ class FlatRateTax:
         account: BillingAccount,
         party: Party,
         inputs: BillingInputs,
+        bill_date: date,
     ) -> tuple[tuple[AppliedBillingRate, ...], tuple[TaxItem, ...]]:
         rate = Decimal("0.10")
         taxed = tuple(
