@@ -9,6 +9,7 @@ calendar dates; a period is half-open [period_start, period_end).
 legacy account / circuit / product ids onto tollway's, with validity dates.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -85,9 +86,9 @@ LINE_SCHEMA: Final = pa.schema(
         pa.field("system", pa.string(), nullable=False),
         pa.field("invoice_id", pa.string(), nullable=False),
         pa.field("line_id", pa.string(), nullable=False),
-        pa.field("account_id", pa.string(), nullable=False),
         # The account the line's service belongs to (a child account on a consolidated bill);
         # equal to the invoice's account_id when the bill is not consolidated.
+        pa.field("account_id", pa.string(), nullable=False),
         pa.field("circuit_id", pa.string()),
         pa.field("product_id", pa.string()),
         pa.field("charge_type", pa.string(), nullable=False),
@@ -131,3 +132,78 @@ CROSSWALK_SCHEMA: Final = pa.schema(
 )
 """Legacy ids onto tollway ids (`entity` is a CrosswalkEntity value), valid over
 [valid_from, valid_to); a null bound is open. An id re-keyed mid-run has two rows."""
+
+
+class DifferenceLevel(StrEnum):
+    INVOICE = "invoice"
+    LINE = "line"
+    TAX = "tax"
+
+
+DIFFERENCE_SCHEMA: Final = pa.schema(
+    [
+        pa.field("cycle", pa.string(), nullable=False),
+        pa.field("level", pa.string(), nullable=False),
+        pa.field("account_id", pa.string(), nullable=False),
+        pa.field("legacy_invoice_id", pa.string()),
+        pa.field("tollway_invoice_id", pa.string()),
+        pa.field("legacy_line_id", pa.string()),
+        pa.field("tollway_line_id", pa.string()),
+        pa.field("circuit_id", pa.string()),
+        pa.field("charge_type", pa.string()),
+        pa.field("jurisdiction_id", pa.string()),
+        pa.field("tax_type", pa.string()),
+        pa.field("category", pa.string(), nullable=False),
+        pa.field("legacy_amount", AMOUNT_TYPE),
+        pa.field("tollway_amount", AMOUNT_TYPE),
+        pa.field("variance", AMOUNT_TYPE, nullable=False),
+        pa.field("within_tolerance", pa.bool_(), nullable=False),
+        pa.field("evidence", pa.string(), nullable=False),
+        pa.field("currency", pa.string(), nullable=False),
+    ]
+)
+"""One row per compared pair (or unpaired row) at invoice, line or tax level. `account_id` is
+tollway's id (legacy ids translated through the cross-walk; a legacy account the cross-walk does not
+know keeps its legacy id and is classified `unexplained` with that evidence). `variance` is tollway
+minus legacy (a missing side counts as zero); `category` is a Category value (`matched` when within
+tolerance); `evidence` says in words why the classifier chose the category (the rates, quantities,
+periods or jurisdictions that differ)."""
+
+LABEL_SCHEMA: Final = pa.schema(
+    [
+        pa.field("cycle", pa.string(), nullable=False),
+        pa.field("level", pa.string(), nullable=False),
+        pa.field("legacy_invoice_id", pa.string()),
+        pa.field("tollway_invoice_id", pa.string()),
+        pa.field("legacy_line_id", pa.string()),
+        pa.field("tollway_line_id", pa.string()),
+        pa.field("jurisdiction_id", pa.string()),
+        pa.field("tax_type", pa.string()),
+        pa.field("category", pa.string(), nullable=False),
+        pa.field("note", pa.string(), nullable=False),
+    ]
+)
+"""The legacy simulator's answer key: one row per injected difference, keyed like the difference
+rows it should produce (line level by line ids; tax level by invoice, jurisdiction and tax type;
+invoice level by invoice ids), so the classifier's accuracy is measured by a join."""
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceTables:
+    """One system's invoices for a cycle: headers, lines and taxes as Arrow tables of the schemas
+    above (checked on creation)."""
+
+    invoices: pa.Table
+    lines: pa.Table
+    taxes: pa.Table
+
+    def __post_init__(self) -> None:
+        assert self.invoices.schema.equals(INVOICE_SCHEMA), "invoices do not have INVOICE_SCHEMA"
+        assert self.lines.schema.equals(LINE_SCHEMA), "lines do not have LINE_SCHEMA"
+        assert self.taxes.schema.equals(TAX_SCHEMA), "taxes do not have TAX_SCHEMA"
+
+    @classmethod
+    def empty(cls) -> "InvoiceTables":
+        return cls(
+            INVOICE_SCHEMA.empty_table(), LINE_SCHEMA.empty_table(), TAX_SCHEMA.empty_table()
+        )
