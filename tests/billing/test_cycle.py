@@ -97,3 +97,34 @@ def test_adding_months_clamps_the_day_to_the_month_end() -> None:
 )
 def test_whole_months_between(start: datetime, end: datetime, months: int) -> None:
     assert whole_months_between(start=start, end=end, time_zone="UTC") == months
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "Pacific/Kiritimati", "Pacific/Honolulu", "UTC"])
+def test_a_months_run_bills_the_accounts_whose_local_cycle_date_is_in_that_month(
+    zone: str,
+) -> None:
+    # Cycle day 1 in Tokyo is 1 April 00:00 JST = 31 March 15:00 UTC; in Kiritimati (UTC+14) it is
+    # 31 March 10:00 UTC. Both belong to the April run, not the March one, as in Honolulu (UTC-10,
+    # 1 April 10:00 UTC) and UTC itself.
+    world = World()
+    account = world.account("A1", bill_cycle_day=1, time_zone=zone)
+    local = ZoneInfo(zone)
+    march_run = bill_cycle_for(account, window_start=day(3, 1), window_end=day(4, 1))
+    april_run = bill_cycle_for(account, window_start=day(4, 1), window_end=day(5, 1))
+    assert march_run is not None and april_run is not None
+    assert march_run.cycle_date == datetime(2026, 3, 1, tzinfo=local)
+    assert april_run.cycle_date == datetime(2026, 4, 1, tzinfo=local)
+    assert april_run.closed.start == march_run.current.start
+
+
+def test_a_window_that_is_not_whole_utc_days_is_read_as_instants() -> None:
+    # Tokyo's 1 April cycle date is 31 March 15:00 UTC: a window of instants around it finds it.
+    world = World()
+    account = world.account("A1", bill_cycle_day=1, time_zone="Asia/Tokyo")
+    cycle = bill_cycle_for(
+        account,
+        window_start=datetime(2026, 3, 31, 14, tzinfo=UTC),
+        window_end=datetime(2026, 3, 31, 16, tzinfo=UTC),
+    )
+    assert cycle is not None
+    assert cycle.cycle_date == datetime(2026, 4, 1, tzinfo=ZoneInfo("Asia/Tokyo"))

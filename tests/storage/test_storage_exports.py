@@ -90,6 +90,7 @@ EXPECTED_JSON = """[
       "quantity": "125",
       "related_bill_no": null,
       "tax_amount": "0",
+      "tax_inclusive": false,
       "taxes": [],
       "unit": "min",
       "unit_price": "3"

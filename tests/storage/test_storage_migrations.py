@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "invoice_number_series",
     "manual_credits",
     "parties",
+    "tax_documents",
     "product_lifecycle_events",
     "product_offering_prices",
     "product_offerings",
@@ -53,7 +54,7 @@ def test_migrating_twice_changes_nothing(database: Database) -> None:
     database.migrate()
 
     with database.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == "0003"
 
 
 def test_the_migrations_ship_inside_the_package() -> None:
@@ -65,6 +66,7 @@ def test_the_migrations_ship_inside_the_package() -> None:
     assert [path.name for path in sorted((MIGRATIONS_DIRECTORY / "versions").glob("*.py"))] == [
         "0001_create_tables.py",
         "0002_index_lines_by_product.py",
+        "0003_taxes.py",
     ]
 
 

@@ -2,7 +2,9 @@
 
 An account is billed on its bill-cycle dates: local midnight of its bill-cycle day (29–31 clamp to
 short months) in its time zone, monthly. A run over the window [window_start, window_end) bills
-every paying account with a bill-cycle date D in the window. That bill covers two periods:
+every paying account with a bill-cycle date D in the window; a window of whole UTC days (a month's
+run) is read as those calendar dates in each account's own zone, so the "2026-04" run bills every
+account whose local cycle date falls in April. That bill covers two periods:
 
 - the *current* period [D, next cycle date): recurring charges billed in advance;
 - the *closed* period [previous cycle date, D): recurring charges billed in arrears, usage, one-time
@@ -12,7 +14,7 @@ every paying account with a bill-cycle date D in the window. That bill covers tw
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -76,6 +78,7 @@ def bill_cycle_for(
             f"bill run window: the end {window_end.isoformat()} must be after the start "
             f"{window_start.isoformat()}"
         )
+    window_start, window_end = _local_window(account, start=window_start, end=window_end)
     containing = _period_of(account, window_start)
     current = containing if containing.start == window_start else next_period(containing)
     if current.start >= window_end:
@@ -93,6 +96,29 @@ def bill_cycle_for(
         bill_cycle_day=account.bill_cycle_day,
         time_zone=account.time_zone,
     )
+
+
+def _is_utc_midnight(instant: datetime) -> bool:
+    return instant.astimezone(UTC).time() == time(0)
+
+
+def _local_window(
+    account: BillingAccount, *, start: datetime, end: datetime
+) -> tuple[datetime, datetime]:
+    """A window of whole UTC days (as `tollway bill YYYY-MM` gives) read as those calendar dates
+    in the account's own zone; any other window as the instants it names.
+
+    So the "2026-04" run bills a Tokyo account dated 1 April local (31 March 15:00 UTC) and a
+    Honolulu account dated 1 April local (1 April 10:00 UTC) alike: every account whose local
+    cycle date falls in the month, exactly once across consecutive months, whatever its zone.
+    """
+    if not (_is_utc_midnight(start) and _is_utc_midnight(end)):
+        return start, end
+    zone = ZoneInfo(account.time_zone)
+    local_start = datetime.combine(start.astimezone(UTC).date(), time(0), tzinfo=zone)
+    local_end = datetime.combine(end.astimezone(UTC).date(), time(0), tzinfo=zone)
+    # Through UTC and back: a local midnight that does not exist moves to the instant it denotes.
+    return local_start.astimezone(UTC).astimezone(zone), local_end.astimezone(UTC).astimezone(zone)
 
 
 def add_months(instant: datetime, months: int, *, time_zone: str) -> datetime:

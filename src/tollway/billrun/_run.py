@@ -32,7 +32,6 @@ from tollway.billing import (
     BillingInputs,
     CustomerBill,
     TaxCalculator,
-    ZeroTax,
     annual_closings,
     bill_cycle_for,
     compute_bills,
@@ -48,6 +47,7 @@ from tollway.billrun._history import (
 from tollway.billrun._rating import UsageRater
 from tollway.billrun._rating_duckdb import rate_with_duckdb_engine
 from tollway.billrun._rerate import rerate_batch
+from tollway.billrun._taxes import TaxStep, combined_digest, stored_tax_step
 from tollway.money import Money, TollwayError
 from tollway.rating.reference import RatingReject
 from tollway.storage import (
@@ -66,9 +66,6 @@ from tollway.usage import UsageStore
 batch_accounts_max_default: Final = 500
 batch_accounts_limit: Final = 10_000
 """The largest batch a caller may ask for: one transaction must stay a reasonable size."""
-
-
-_NO_TAX: Final = ZeroTax()
 
 
 class BillRunError(TollwayError):
@@ -140,7 +137,7 @@ def run_cycle(
     batch_accounts_max: int = batch_accounts_max_default,
     rate: UsageRater = rate_with_duckdb_engine,
     progress: Callable[[BillRunProgress], None] | None = None,
-    tax: TaxCalculator = _NO_TAX,
+    tax: TaxCalculator | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> BillRunSummary:
     """Bill every paying account with a bill-cycle date in [period_start, period_end).
@@ -151,7 +148,8 @@ def run_cycle(
     `rerate_lookback_periods` billed periods gives (late usage, corrected prices), each naming the
     issued bill it corrects. A paying account whose bill would not follow on from its latest
     issued bill of an earlier run refuses the whole run (`BillCycleContinuityError`), before
-    anything is drafted. `clock`, when given, stamps the run's start and finish (bills never
+    anything is drafted. `tax` is the tax step; by default the tax engine over the tax tables
+    and account tax data stored in `database` (no tax when none are stored). `clock`, when given, stamps the run's start and finish (bills never
     carry it).
     Same arguments, same bills: see the module docstring for the guarantees.
     """
@@ -166,6 +164,7 @@ def run_cycle(
         )
     with database.transaction() as session:
         inputs = WorldRepository(session).load()
+        step = stored_tax_step(session) if tax is None else TaxStep(tax, "")
         wanted = BillRunRecord(
             run_id,
             period_start,
@@ -173,14 +172,22 @@ def run_cycle(
             # The run's own date on record; without an explicit bill date, its window's first day.
             bill_date if bill_date is not None else period_start.date(),
             BillRunState.RUNNING,
-            world_digest(inputs),
+            combined_digest(world_digest(inputs), step.digest),
             started_at=_now(clock),
         )
         run = BillRunRepository(session).start(wanted)
     if run.state is BillRunState.FINISHED:
         return _summary(database, run_id, drafted_now=0, issued_now=0, rejects=_Rejects())
     cycle = _Cycle(
-        database, usage_store, run, inputs, WorldIndex.of(inputs), rate, tax, progress, bill_date
+        database,
+        usage_store,
+        run,
+        inputs,
+        WorldIndex.of(inputs),
+        rate,
+        step.calculator,
+        progress,
+        bill_date,
     )
     drafted_now, rejects = _draft_phase(cycle, batch_accounts_max)
     issued_now = _issue_phase(cycle, batch_accounts_max)

@@ -40,8 +40,9 @@ class CycleError(TollwayError):
 
 
 def month_window(month: str) -> tuple[datetime, datetime]:
-    """`"2026-02"` → [2026-02-01, 2026-03-01) in UTC: a bill run bills the accounts whose cycle
-    date falls in that window, each exactly once across consecutive runs."""
+    """`"2026-02"` → [2026-02-01, 2026-03-01) as whole UTC days, which a bill run reads as those
+    calendar dates in each account's own zone: it bills the accounts whose local cycle date falls
+    in February, each exactly once across consecutive runs."""
     try:
         year, number = (int(part) for part in month.split("-"))
         start = datetime(year, number, 1, tzinfo=UTC)

@@ -276,6 +276,7 @@ class OfferingPriceSpec(_PricedSpec):
     usage_type: Identifier | None = None
     quantity_basis: QuantityBasis = QuantityBasis.ONE
     name: str = ""
+    tax_inclusive: bool = False
 
     def build(self, offering_id: str) -> ProductOfferingPrice:
         return ProductOfferingPrice(offering_id=offering_id, **dict(self))
@@ -417,6 +418,8 @@ class ProductSpec(SpecBase):
     site_z_id: Identifier | None = None
     agreement_id: Identifier | None = None
     bundle_id: Identifier | None = None
+    voice_channels: Annotated[int, Field(ge=0)] = 0
+    voice_line_type: Identifier | None = None
 
     def build(self) -> Product:
         events = tuple(LifecycleEvent(**dict(event)) for event in self.events)

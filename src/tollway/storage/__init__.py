@@ -49,6 +49,12 @@ from tollway.storage._repositories_runs import (
     Checkpoint,
     CheckpointState,
 )
+from tollway.storage._repositories_tax import (
+    TaxDocument,
+    TaxDocumentName,
+    TaxDocumentRepository,
+    tax_documents_digest,
+)
 from tollway.storage._repositories_world import WorldRepository, world_digest
 from tollway.storage._types import ExactNumeric, UtcDateTime
 
@@ -70,6 +76,9 @@ __all__ = [
     "IssuedBill",
     "OverCreditError",
     "StorageError",
+    "TaxDocument",
+    "TaxDocumentName",
+    "TaxDocumentRepository",
     "UtcDateTime",
     "WorldRepository",
     "bill_document",
@@ -77,6 +86,7 @@ __all__ = [
     "bills_csv",
     "bills_json",
     "credit_note_series",
+    "tax_documents_digest",
     "world_digest",
     "write_bills_csv",
     "write_bills_json",

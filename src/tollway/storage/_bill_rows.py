@@ -72,6 +72,7 @@ def line_row(bill_id: str, position: int, line: AppliedBillingRate) -> dict[str,
         "breakdown": breakdown_document(line.breakdown),
         "taxes": taxes_document(line.taxes),
         "related_bill_no": line.related_bill_no,
+        "tax_inclusive": line.tax_inclusive,
     }
 
 
@@ -105,6 +106,7 @@ def _line(row: Row[Any], bill_currency: str) -> AppliedBillingRate:
         breakdown=breakdown_from_document(row.breakdown),
         taxes=taxes_from_document(row.taxes, currency=found),
         related_bill_no=row.related_bill_no,
+        tax_inclusive=row.tax_inclusive,
     )
 
 

@@ -11,7 +11,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tollway.billing import AppliedBillingRate, AppliedTax, BillState, CustomerBill, TaxItem
+from tollway.billing import (
+    AppliedBillingRate,
+    AppliedTax,
+    BillState,
+    CustomerBill,
+    TaxItem,
+    TaxTreatment,
+)
 from tollway.money import MONEY_CONTEXT, Currency, Money
 from tollway.pricing import BreakdownLine
 from tollway.storage._types import decimal_text, json_dumps
@@ -83,9 +90,16 @@ def taxes_document(taxes: tuple[AppliedTax, ...]) -> list[dict[str, Any]]:
         {
             "tax_category": tax.tax_category,
             "jurisdiction_id": tax.jurisdiction_id,
+            "jurisdiction_level": tax.jurisdiction_level,
+            "name": tax.name,
+            "rule_id": tax.rule_id,
+            "treatment": tax.treatment.value,
+            "calculation": tax.calculation,
             "tax_rate": decimal_text(tax.tax_rate),
+            "units": _optional_decimal(tax.units),
             "taxable_amount": money_text(tax.taxable_amount),
             "tax_amount": money_text(tax.tax_amount),
+            "exemption_certificate_id": tax.exemption_certificate_id,
         }
         for tax in taxes
     ]
@@ -101,6 +115,13 @@ def taxes_from_document(
             tax_rate=Decimal(item["tax_rate"]),
             taxable_amount=Money(Decimal(item["taxable_amount"]), currency),
             tax_amount=Money(Decimal(item["tax_amount"]), currency),
+            jurisdiction_level=item.get("jurisdiction_level", ""),
+            name=item.get("name", ""),
+            rule_id=item.get("rule_id"),
+            treatment=TaxTreatment(item.get("treatment", TaxTreatment.BILLED.value)),
+            calculation=item.get("calculation", "rate"),
+            units=None if item.get("units") is None else Decimal(item["units"]),
+            exemption_certificate_id=item.get("exemption_certificate_id"),
         )
         for item in document
     )
@@ -120,6 +141,7 @@ def line_document(line: AppliedBillingRate) -> dict[str, Any]:
         "amount": money_text(line.amount),
         "precise_amount": decimal_text(line.precise_amount),
         "tax_amount": money_text(line.tax_amount),
+        "tax_inclusive": line.tax_inclusive,
         "product_id": line.product_id,
         "circuit_id": line.circuit_id,
         "price_id": line.price_id,

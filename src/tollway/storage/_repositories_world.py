@@ -293,6 +293,7 @@ def _offering_price_row(found: ProductOfferingPrice, position: int) -> dict[str,
         "valid_from": found.valid_from,
         "valid_to": found.valid_to,
         "price_document": price_document(found.price, where=f"product offering price {found.id}"),
+        "tax_inclusive": found.tax_inclusive,
     }
 
 
@@ -348,6 +349,8 @@ def _product_row(product: Product) -> dict[str, Any]:
         "jurisdiction_id": product.jurisdiction_id,
         "agreement_id": product.agreement_id,
         "bundle_id": product.bundle_id,
+        "voice_channels": product.voice_channels,
+        "voice_line_type": product.voice_line_type,
     }
 
 
@@ -421,6 +424,7 @@ def _offering_price(row: Row[Any]) -> ProductOfferingPrice:
         usage_type=row.usage_type,
         quantity_basis=QuantityBasis(row.quantity_basis),
         name=row.name,
+        tax_inclusive=row.tax_inclusive,
     )
 
 
@@ -481,6 +485,8 @@ def _product(row: Row[Any], events: list[LifecycleEvent]) -> Product:
         site_z_id=row.site_z_id,
         agreement_id=row.agreement_id,
         bundle_id=row.bundle_id,
+        voice_channels=row.voice_channels,
+        voice_line_type=row.voice_line_type,
     )
 
 

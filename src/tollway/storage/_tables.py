@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from tollway.storage._types import ExactNumeric, UtcDateTime
@@ -109,6 +110,7 @@ product_offering_prices = Table(
     Column("valid_from", UtcDateTime, nullable=False),
     Column("valid_to", UtcDateTime, nullable=True),
     Column("price_document", JSON, nullable=False),
+    Column("tax_inclusive", Boolean, nullable=False, server_default=false()),
 )
 
 bundles = Table(
@@ -162,6 +164,18 @@ agreement_price_overrides = Table(
     Column("price_document", JSON, nullable=False),
 )
 
+# --- taxes ----------------------------------------------------------------------------------------
+
+tax_documents = Table(
+    "tax_documents",
+    metadata,
+    # "tables" (rate tables, jurisdictions, rules) or "accounts" (exemption certificates, traffic
+    # studies): stored as read, parsed by tollway.tax when a bill run starts.
+    Column("name", String(40), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
 # --- inventory ----------------------------------------------------------------------------------
 
 products = Table(
@@ -177,6 +191,8 @@ products = Table(
     _id("jurisdiction_id", nullable=False),
     _id("agreement_id", nullable=True),
     _id("bundle_id", nullable=True),
+    Column("voice_channels", Integer, nullable=False, server_default="0"),
+    Column("voice_line_type", String(40), nullable=True),
 )
 
 product_lifecycle_events = Table(
@@ -252,6 +268,7 @@ applied_billing_rates = Table(
     Column("breakdown", JSON, nullable=False),
     Column("taxes", JSON, nullable=False),
     Column("related_bill_no", String(80), nullable=True),
+    Column("tax_inclusive", Boolean, nullable=False, server_default=false()),
     # Settlement and re-rating look lines up by product across every bill.
     Index("ix_applied_billing_rates_product_id", "product_id"),
 )
