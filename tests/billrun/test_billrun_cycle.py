@@ -17,6 +17,7 @@ from tollway.billrun import (
     BillRunPhase,
     BillRunProgress,
     billed_payers,
+    discard_run,
     plan_batches,
     run_cycle,
     slice_world,
@@ -395,3 +396,53 @@ def test_an_unfinished_run_refuses_to_resume_on_another_world(
 
     with pytest.raises(BillRunConflictError, match="started on another world"):
         run_cycle(database, usage_store, **april_run, batch_accounts_max=2)
+
+
+def test_a_crashed_run_on_a_changed_world_is_discarded_and_billed_under_a_new_id(
+    database: Database, usage_store: UsageStore, world: BillingInputs, april_run: dict[str, Any]
+) -> None:
+    with pytest.raises(_Crash):
+        run_cycle(
+            database, usage_store, **april_run, batch_accounts_max=2, progress=_crash_after(1)
+        )
+    without_credits = replace(world, credits=())
+    with database.transaction() as session:
+        WorldRepository(session).save(without_credits)
+
+    discarded = discard_run(database, "RUN-2026-04")
+    rerun = run_cycle(database, usage_store, **{**april_run, "run_id": "RUN-2026-04-B"})
+
+    # The crash left one batch of two accounts drafted: both drafts are gone, and the new run
+    # bills all five accounts, each series numbered from 1 with no gap (the discarded run took
+    # no number; A-DELTA bills in yen in its own JP series).
+    assert discarded.drafts_deleted == 2
+    assert (rerun.drafted_now, rerun.issued_now) == (5, 5)
+    with database.transaction() as session:
+        bills = list(BillRepository(session).stream())
+        assert BillRunRepository(session).checkpoints("RUN-2026-04") == ()
+    assert sorted(bill.bill_no or "" for bill in bills) == [
+        "INV-00000001",
+        "INV-00000002",
+        "INV-00000003",
+        "INV-00000004",
+        "JP-00000001",
+    ]
+    assert {bill.run_id for bill in bills} == {"RUN-2026-04-B"}
+    with pytest.raises(BillRunConflictError, match="was discarded; bill the cycle under a new"):
+        run_cycle(database, usage_store, **april_run)
+
+
+def test_a_run_that_issued_bills_or_finished_is_never_discarded(
+    database: Database, usage_store: UsageStore, april_run: dict[str, Any]
+) -> None:
+    # Batches of two over five accounts: three drafting batches, then the first issuing batch.
+    with pytest.raises(_Crash):
+        run_cycle(
+            database, usage_store, **april_run, batch_accounts_max=2, progress=_crash_after(4)
+        )
+    with pytest.raises(BillRunConflictError, match="has issued bills"):
+        discard_run(database, "RUN-2026-04")
+
+    run_cycle(database, usage_store, **april_run, batch_accounts_max=2)
+    with pytest.raises(BillRunConflictError, match="is finished; only an unfinished run"):
+        discard_run(database, "RUN-2026-04")

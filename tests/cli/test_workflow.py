@@ -147,3 +147,11 @@ def test_demo_bills_three_cycles(tmp_path: Path) -> None:
     assert "Three bill cycles" in done.stdout
     for month in ("2026-02", "2026-03", "2026-04"):
         assert month in done.stdout
+
+
+def test_a_finished_run_cannot_be_discarded(tmp_path: Path, world: Path) -> None:
+    bill_one_cycle(tmp_path / "ws", world)
+    done = tollway("discard-run", "run-2026-02", "-w", str(tmp_path / "ws"))
+    assert done.returncode == 2, done.stderr
+    assert "bill run 'run-2026-02' is finished; only an unfinished run is discarded" in done.stderr
+    assert "Traceback" not in done.stderr

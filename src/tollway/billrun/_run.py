@@ -401,3 +401,20 @@ def _summary(
     return BillRunSummary(
         run_id, bill_count, drafted_now, issued_now, rejects.rating, rejects.rerating
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DiscardSummary:
+    run_id: str
+    drafts_deleted: int
+
+
+def discard_run(database: Database, run_id: str) -> DiscardSummary:
+    """Give up an unfinished run that issued nothing: delete its drafts and checkpoints and mark
+    it discarded, in one transaction. For a run that crashed and whose world was since changed
+    (it can no longer resume on the world it started with): discard it, then bill the cycle under
+    a new run id. A run that issued bills is refused (`BillRunConflictError`): resume it."""
+    with database.transaction() as session:
+        BillRunRepository(session).discard(run_id)
+        deleted = BillRepository(session).delete_drafts(run_id)
+    return DiscardSummary(run_id, deleted)

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from tollway.billing import BillCategory, BillState, CustomerBill, credit_note_for
-from tollway.billrun import BillRunProgress, BillRunSummary, run_cycle
+from tollway.billrun import BillRunProgress, BillRunSummary, discard_run, run_cycle
 from tollway.cli._app import app
 from tollway.cli._workspace import Workspace, create_workspace, open_workspace
 from tollway.io import load_world
@@ -164,6 +164,17 @@ def bill_command(
         f"{summary.issued_now} issued now), {len(summary.rating_rejects)} usage records not rated"
     )
     print_bills(list(bills_of_run(opened, summary.run_id)))
+
+
+@app.command("discard-run")
+def discard_run_command(
+    run_id: Annotated[str, typer.Argument(help="The unfinished bill run to give up.")],
+    workspace: WorkspaceOption = Path("."),
+) -> None:
+    """Give up an unfinished run that issued nothing (e.g. crashed, then the world was reloaded):
+    its drafts are deleted; bill the cycle again under a new run id."""
+    summary = discard_run(open_workspace(workspace).database, run_id)
+    console.print(f"{summary.run_id}: discarded, {summary.drafts_deleted} draft bills deleted")
 
 
 def bills_of_run(workspace: Workspace, run_id: str) -> list[CustomerBill]:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import Row, Select, insert, select, update
+from sqlalchemy import Row, Select, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -126,6 +126,23 @@ class BillRepository:
         if items:
             self.session.execute(insert(tables.tax_items), items)
         return True
+
+    def delete_drafts(self, run_id: str) -> int:
+        """Delete the run's draft bills (lines and tax items with them); return how many. Issued
+        and void bills are never deleted."""
+        column = tables.customer_bills.c
+        draft_ids = list(
+            self.session.execute(
+                select(column.id)
+                .where(column.run_id == run_id)
+                .where(column.state == BillState.DRAFT.value)
+            ).scalars()
+        )
+        for chunk in _chunks(draft_ids):
+            for child in (tables.tax_items, tables.applied_billing_rates):
+                self.session.execute(delete(child).where(child.c.bill_id.in_(chunk)))
+            self.session.execute(delete(tables.customer_bills).where(column.id.in_(chunk)))
+        return len(draft_ids)
 
     # --- issuing --------------------------------------------------------------------------------
 

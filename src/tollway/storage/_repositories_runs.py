@@ -8,12 +8,12 @@ transaction as the bills they describe, so after any crash they tell exactly wha
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tollway.storage import _tables as tables
@@ -24,6 +24,8 @@ from tollway.storage._repositories_bills import ids_per_statement_max
 class BillRunState(StrEnum):
     RUNNING = "running"
     FINISHED = "finished"
+    DISCARDED = "discarded"
+    """Stopped before any bill was issued, its drafts deleted; the id is never used again."""
 
 
 class CheckpointState(StrEnum):
@@ -82,6 +84,10 @@ class BillRunRepository:
                 f"{stored.period_end.isoformat()} billed {stored.bill_date}; it cannot be rerun for "
                 f"{run.period_start.isoformat()} to {run.period_end.isoformat()} billed {run.bill_date}"
             )
+        if stored.state is BillRunState.DISCARDED:
+            raise BillRunConflictError(
+                f"bill run {run.id!r} was discarded; bill the cycle under a new run id"
+            )
         if stored.state is BillRunState.RUNNING and stored.world_digest != run.world_digest:
             raise BillRunConflictError(
                 f"bill run {run.id!r} started on another world than the one stored now; a run "
@@ -113,6 +119,35 @@ class BillRunRepository:
             .where(tables.bill_runs.c.state == BillRunState.RUNNING.value)
             .values(state=BillRunState.FINISHED.value, finished_at=finished_at)
         )
+
+    def discard(self, run_id: str) -> BillRunRecord:
+        """Mark an unfinished run discarded and drop its checkpoints, when none of its bills was
+        issued; the caller deletes its drafts in the same transaction. A run that issued bills
+        (or finished) is never discarded: its numbers are taken, and resuming it is the way on."""
+        run = self.lock(run_id)
+        if run.state is not BillRunState.RUNNING:
+            raise BillRunConflictError(
+                f"bill run {run_id!r} is {run.state.value}; only an unfinished run is discarded"
+            )
+        column = tables.bill_run_accounts.c
+        issued = self.session.execute(
+            select(column.billing_account_id)
+            .where(column.run_id == run_id)
+            .where(column.state == CheckpointState.ISSUED.value)
+            .limit(1)
+        ).one_or_none()
+        if issued is not None:
+            raise BillRunConflictError(
+                f"bill run {run_id!r} has issued bills (account {issued.billing_account_id!r} "
+                "among them); resume it to finish issuing instead of discarding it"
+            )
+        self.session.execute(delete(tables.bill_run_accounts).where(column.run_id == run_id))
+        self.session.execute(
+            update(tables.bill_runs)
+            .where(tables.bill_runs.c.id == run_id)
+            .values(state=BillRunState.DISCARDED.value)
+        )
+        return replace(run, state=BillRunState.DISCARDED)
 
     def checkpoints(
         self, run_id: str, *, billing_account_ids: Sequence[str] | None = None
