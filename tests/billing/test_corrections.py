@@ -6,7 +6,15 @@ from decimal import Decimal
 import pytest
 from billing_world import World, activate, day, summarize
 
-from tollway.billing import AppliedTax, BillCategory, BillState, ChargeType, CustomerBill, TaxItem
+from tollway.billing import (
+    AppliedTax,
+    BillCategory,
+    BillState,
+    ChargeType,
+    CustomerBill,
+    TaxItem,
+    TaxTreatment,
+)
 from tollway.billing._charges import BillingError
 from tollway.billing._corrections import credit_note_for, rerate_adjustments
 from tollway.money import CurrencyMismatchError, Money
@@ -147,6 +155,38 @@ def test_a_credit_note_negates_taxes_too() -> None:
     note = credit_note_for(taxed, reason="refund")
     assert str(note.tax_amount) == "-40.00 USD"
     assert [str(item.tax_amount) for item in note.tax_items] == ["-40.00 USD"]
+    assert (taxed.amount_due + note.amount_due).is_zero
+
+
+def test_a_credit_note_reverses_billed_taxes_and_keeps_the_others_as_evidence() -> None:
+    world = World()
+    data_and_port(world)
+    bill = issued(world.only_bill(day(4, 1)))
+    base = bill.lines[0].amount
+    billed = AppliedTax("sales", "US-PA", Decimal("0.1"), base, Money.of("40.00", "USD"))
+    filed = AppliedTax(
+        "state_gross_receipts",
+        "US-PA",
+        Decimal("0.05"),
+        base,
+        Money.of("20.00", "USD"),
+        treatment=TaxTreatment.CARRIER_ABSORBED,
+    )
+    taxed = replace(
+        bill,
+        lines=(replace(bill.lines[0], taxes=(billed, filed)), bill.lines[1]),
+        tax_items=(TaxItem("sales", Decimal("0.1"), Money.of("40.00", "USD")),),
+    )
+
+    note = credit_note_for(taxed, reason="refund")
+
+    # Only the billed 40.00 is the customer's: the carrier-absorbed 20.00 is negated on the
+    # note's line (the filing reverses too) but is in neither the note's tax nor its tax items.
+    assert str(note.tax_amount) == "-40.00 USD"
+    assert [(item.tax_category, str(item.tax_amount)) for item in note.tax_items] == [
+        ("sales", "-40.00 USD")
+    ]
+    assert [str(tax.tax_amount) for tax in note.lines[0].taxes] == ["-40.00 USD", "-20.00 USD"]
     assert (taxed.amount_due + note.amount_due).is_zero
 
 

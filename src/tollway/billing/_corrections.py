@@ -236,10 +236,13 @@ def _negated_line(line: AppliedBillingRate, *, bill_no: str) -> AppliedBillingRa
 
 
 def _tax_items(lines: Sequence[AppliedBillingRate], currency: Currency) -> tuple[TaxItem, ...]:
-    """Line taxes summed per (category, rate)."""
+    """Billed line taxes summed per (category, rate): compliance-only, carrier-absorbed and
+    exempt taxes stay on their lines as evidence but are not the customer's to pay."""
     totals: dict[tuple[str, Decimal], Money] = {}
     for line in lines:
         for tax in line.taxes:
+            if not tax.is_billed:
+                continue
             key = (tax.tax_category, tax.tax_rate)
             totals[key] = totals.get(key, Money.zero(currency)) + tax.tax_amount
     return tuple(

@@ -165,6 +165,11 @@ class ProductsBuilder:
         }
         if offering.family == "mpls" and len(plan.site_ids) > 1 and self.rng.random() < 0.3:
             document["site_z_id"] = plan.site_ids[(site + 1) % len(plan.site_ids)]
+        if offering.channels:
+            # Voice channels are the measure of per-line 911 fees; a trunk sized in whole PRIs
+            # (23 bearer channels each) is counted as PRIs, any other as a trunk of channels.
+            document["voice_channels"] = offering.channels
+            document["voice_line_type"] = "pri" if offering.channels % 23 == 0 else "trunk"
         if plan.agreement_id is not None:
             document["agreement_id"] = plan.agreement_id
         if bundled:
