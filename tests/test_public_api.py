@@ -54,6 +54,11 @@ def _isort_style(name: str) -> tuple[int, str]:
         "tollway.contracts",
         "tollway.inventory",
         "tollway.billing",
+        "tollway.tax",
+        "tollway.tax.core",
+        "tollway.tax.provider",
+        "tollway.settlement",
+        "tollway.settlement.core",
     ],
 )
 def test_all_is_sorted_complete_and_importable(package: str) -> None:

@@ -90,6 +90,21 @@ def test_identical_lines_need_no_adjustment() -> None:
     assert rerate_adjustments((), (), related_bill_no="X") == ()
 
 
+def test_a_tax_inclusive_line_is_compared_by_its_price_not_its_net() -> None:
+    world = World()
+    data_and_port(world)
+    april = world.only_bill(day(4, 1))
+    port = april.lines[1]
+    # Issued: the port's price included 10 % tax, so the tax step split it into a net and a tax
+    # that add up to the price; recomputed (untaxed) it is the whole price again.
+    price = port.amount
+    net = Money.of((price.amount / Decimal("1.1")).quantize(Decimal("0.01")), "USD")
+    tax = AppliedTax("sales", "US-PA", Decimal("0.1"), net, price - net)
+    issued_port = replace(port, amount=net, taxes=(tax,), tax_inclusive=True)
+
+    assert rerate_adjustments((april.lines[0], issued_port), april.lines, related_bill_no="X") == ()
+
+
 def test_adjustment_ids_are_stable() -> None:
     world = World()
     data_and_port(world)

@@ -104,17 +104,27 @@ def _totals(lines: Sequence[AppliedBillingRate], currency: Currency) -> dict[Lin
             )
         key = _compared_key(line)
         known = found.get(key)
+        priced = _priced_amount(line)
         if known is None:
-            found[key] = _Total(line, line.amount.amount, line.precise_amount, line.quantity)
+            found[key] = _Total(line, priced, line.precise_amount, line.quantity)
         else:
             better = _is_adjustment(known.model) and not _is_adjustment(line)
             found[key] = _Total(
                 line if better else known.model,
-                known.amount + line.amount.amount,
+                known.amount + priced,
                 MONEY_CONTEXT.add(known.precise_amount, line.precise_amount),
                 known.quantity + line.quantity,
             )
     return found
+
+
+def _priced_amount(line: AppliedBillingRate) -> Decimal:
+    """What the line's price came to: its amount, or for a tax-inclusive line (whose amount the
+    tax step reduced to the net) its amount plus its billed taxes. Re-rating compares prices, so
+    an untaxed recomputed line is compared with the issued line's price, not its net."""
+    if line.tax_inclusive:
+        return (line.amount + line.tax_amount).amount
+    return line.amount.amount
 
 
 def _sums(total: _Total | None) -> tuple[Decimal, Decimal, Decimal]:

@@ -21,7 +21,7 @@ exit_code_user_error = 2
 
 def _register_commands() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from tollway.cli import _demo, _operations, _pricing, _rerate  # noqa: F401
+    from tollway.cli import _demo, _operations, _pricing, _rerate, _taxes  # noqa: F401
 
 
 def main() -> None:

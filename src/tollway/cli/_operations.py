@@ -3,6 +3,7 @@
 import json
 import sys
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -11,15 +12,24 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from tollway.billing import BillCategory, BillState, CustomerBill, credit_note_for
+from tollway.billing import (
+    AppliedTax,
+    BillCategory,
+    BillState,
+    CustomerBill,
+    TaxTreatment,
+    credit_note_for,
+)
 from tollway.billrun import BillRunProgress, BillRunSummary, discard_run, run_cycle
 from tollway.cli._app import app
-from tollway.cli._workspace import Workspace, create_workspace, open_workspace
+from tollway.cli._taxes import store_tax_documents, world_tax_documents
+from tollway.cli._workspace import Workspace, WorkspaceOption, create_workspace, open_workspace
 from tollway.io import load_world
-from tollway.money import TollwayError, format_money
+from tollway.money import Money, TollwayError, format_money, plain_decimal
 from tollway.storage import (
     BillQuery,
     BillRepository,
+    TaxDocumentRepository,
     WorldRepository,
     bill_document,
     bills_csv,
@@ -28,9 +38,6 @@ from tollway.storage import (
 from tollway.usage import LoadReport, load_usage
 
 console = Console()
-WorkspaceOption = Annotated[
-    Path, typer.Option("--workspace", "-w", help="The workspace folder (see `tollway init`).")
-]
 invoices_app = typer.Typer(help="List, show and export invoices.", no_args_is_help=True)
 app.add_typer(invoices_app, name="invoices")
 
@@ -68,11 +75,13 @@ def init_command(
 
 def save_world(workspace: Workspace, directory: Path) -> None:
     inputs = load_world(directory)
+    taxes = world_tax_documents(directory, inputs)
     with workspace.database.transaction() as session:
         WorldRepository(session).save(inputs)
+        stored = store_tax_documents(TaxDocumentRepository(session), taxes)
     console.print(
         f"loaded {len(inputs.accounts)} billing accounts, {len(inputs.products)} circuits, "
-        f"{len(inputs.catalog.offerings)} offerings, {len(inputs.agreements)} agreements"
+        f"{len(inputs.catalog.offerings)} offerings, {len(inputs.agreements)} agreements; {stored}"
     )
 
 
@@ -257,8 +266,39 @@ def invoices_show_command(
         )
     table.add_section()
     table.add_row("", "", "total (tax excluded)", "", "", format_money(bill.tax_excluded_amount))
+    for description, measure, amount in tax_rows(bill):
+        table.add_row("", "tax", description, "", measure, amount)
     table.add_row("", "", "amount due", "", "", f"[bold]{format_money(bill.amount_due)}[/]")
     console.print(table)
+
+
+def tax_rows(bill: CustomerBill) -> list[tuple[str, str, str]]:
+    """The bill's taxes as printed: one row per tax item (TMF678 taxItem: category and rate),
+    named after its lines' taxes, then one row per exemption applied (the amount exempted)."""
+    names: dict[tuple[str, Decimal], AppliedTax] = {}
+    exempted: dict[tuple[str, str], Money] = {}
+    for line in bill.lines:
+        for tax in line.taxes:
+            if tax.is_billed:
+                names.setdefault((tax.tax_category, tax.tax_rate), tax)
+            elif tax.treatment is TaxTreatment.EXEMPT:
+                key = (tax.name or tax.tax_category, tax.exemption_certificate_id or "")
+                exempted[key] = exempted.get(key, Money.zero(bill.currency)) + tax.tax_amount
+    rows = []
+    for item in bill.tax_items:
+        named = names.get((item.tax_category, item.tax_rate))
+        name = named.name if named is not None and named.name else item.tax_category
+        rows.append((name, _rate_text(item.tax_rate, named), format_money(item.tax_amount)))
+    for (name, certificate), amount in sorted(exempted.items()):
+        rows.append((f"{name}: exempt ({certificate})", "", f"[dim]{format_money(amount)}[/]"))
+    return rows
+
+
+def _rate_text(rate: Decimal, tax: AppliedTax | None) -> str:
+    """A rate as a percentage; a fixed or per-unit fee as its amount per unit."""
+    if tax is not None and tax.calculation.startswith(("per_line", "per_minute", "fixed")):
+        return f"{plain_decimal(rate)} each"
+    return f"{plain_decimal(rate * 100)} %"
 
 
 @invoices_app.command("export")

@@ -15,8 +15,8 @@ from rich.table import Table
 from tollway.billing import AppliedBillingRate
 from tollway.billrun import RerateOutcome, preview_rerate
 from tollway.cli._app import app
-from tollway.cli._operations import WorkspaceOption, console, month_window
-from tollway.cli._workspace import open_workspace
+from tollway.cli._operations import console, month_window
+from tollway.cli._workspace import WorkspaceOption, open_workspace
 from tollway.money import Money, format_money, sum_money
 
 

@@ -11,7 +11,9 @@ WORKSPACE/
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Annotated, Final
+
+import typer
 
 from tollway.money import TollwayError
 from tollway.storage import Database
@@ -19,6 +21,10 @@ from tollway.usage import UsageStore
 
 CONFIG_NAME: Final = "workspace.json"
 DATABASE_NAME: Final = "tollway.sqlite"
+
+WorkspaceOption = Annotated[
+    Path, typer.Option("--workspace", "-w", help="The workspace folder (see `tollway init`).")
+]
 
 
 class WorkspaceError(TollwayError):

@@ -12,6 +12,7 @@ from tollway.generator._catalog import catalog_document
 from tollway.generator._customers import CustomersBuilder
 from tollway.generator._products import ProductsBuilder, UsagePlan
 from tollway.generator._sizes import SizeName, size_profile
+from tollway.generator._taxes import write_tax_files
 from tollway.generator._usage import CSV_FILE_NAME, FileCounts, UsageWriter, cycle_file_name
 from tollway.io._world import WorldDocuments, write_world
 from tollway.money import TollwayError
@@ -101,8 +102,9 @@ def generate(
     """Generate a seeded enterprise-telecom world into `directory` (new or empty).
 
     Writes catalog.yaml, customers.yaml, products.jsonl (read back by `tollway.io.load_world`),
-    usage/cycle-NN.parquet per cycle plus one small CSV, and manifest.json (this summary). The
-    same arguments always give byte-identical files.
+    tax-tables.yaml and tax-accounts.yaml (the ILLUSTRATIVE demonstration tax tables and the
+    generated accounts' exemption certificates), usage/cycle-NN.parquet per cycle plus one small
+    CSV, and manifest.json (this summary). The same arguments always give byte-identical files.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as scratch:
@@ -139,6 +141,7 @@ def generate(
         [int(period.timestamp()) for period in periods],
     )
     usage.write()
+    write_tax_files(directory, customers, periods)
     world = _summary(directory, profile.name, seed, customers, product_count, usage)
     _write_manifest(world)
     return world

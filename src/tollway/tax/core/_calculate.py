@@ -1,0 +1,303 @@
+"""The taxes of one line: the rules in force for the bill, chosen for the line, computed in
+evaluation order, rounded at the tax line, capped, and exempted where a certificate covers them.
+
+Rounding: a tax's taxable amount (the line's share, plus the taxes in its base) is rounded to the
+currency's minor unit with the rule's mode, and the tax is computed from that printed taxable
+amount and rounded again with the same mode, so anyone can recompute it from the invoice. Caps
+apply after rounding. A rate, bracket or tier tax of a negative line is the mirror of the tax of
+the positive line; fixed and per-line fees only ride on positive lines.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Final
+
+from tollway.accounts import BillingAccount, Party
+from tollway.billing import AppliedTax, TaxTreatment
+from tollway.money import MONEY_CONTEXT, Currency, Money, plain_decimal, round_decimal
+from tollway.tax.core._model import (
+    PERCENT,
+    Calculation,
+    ExemptionCertificate,
+    Portion,
+    SaleType,
+    TaxError,
+    TaxRule,
+    TaxTables,
+)
+from tollway.tax.core._place import LineFacts
+
+UNITS_DECIMALS: Final = 9
+"""Per-minute units (minutes times the taxed share) are kept to 10^-9 of a minute."""
+CAPPED_SUFFIX: Final = "_capped"
+"""Appended to an applied tax's `calculation` when a rate, line or invoice cap bound it."""
+
+
+@dataclass(frozen=True, slots=True)
+class BillContext:
+    """The rules and certificates in force for one bill, and what they are checked against."""
+
+    tables: TaxTables
+    currency: Currency
+    billing_account_id: str
+    rules: tuple[TaxRule, ...]
+    """In force on the bill date, for the party's customer class and sale type, in order."""
+    bill_date: date
+    certificates: Mapping[str, tuple[ExemptionCertificate, ...]]
+    """By billing account id (each applies on the days it is valid)."""
+    rule_chains: Mapping[str, frozenset[str]]
+    """Per rule id: its jurisdiction and every jurisdiction above it."""
+
+
+def bill_context(
+    tables: TaxTables,
+    certificates: Mapping[str, tuple[ExemptionCertificate, ...]],
+    rule_chains: Mapping[str, frozenset[str]],
+    *,
+    account: BillingAccount,
+    party: Party,
+    bill_date: date,
+) -> BillContext:
+    """The bill's view of the tables: the tax point is the bill date."""
+    sale_type = SaleType.of(party.customer_class)
+    rules = tuple(
+        rule
+        for rule in tables.rules
+        if rule.is_valid_on(bill_date)
+        and (not rule.customer_classes or party.customer_class in rule.customer_classes)
+        and (not rule.sale_types or sale_type in rule.sale_types)
+    )
+    return BillContext(
+        tables, account.currency, account.id, rules, bill_date, certificates, rule_chains
+    )
+
+
+@dataclass(slots=True)
+class InvoiceState:
+    """What earlier lines of the bill used up: invoice caps, fixed fees, per-line fees."""
+
+    levied_by_rule: dict[str, Decimal] = field(default_factory=dict)
+    fixed_charged: set[str] = field(default_factory=set)
+    lines_charged: set[tuple[str, str]] = field(default_factory=set)
+
+    def record(self, taxes: Sequence[tuple[TaxRule, AppliedTax]], facts: LineFacts) -> None:
+        for rule, tax in taxes:
+            if rule.calculation is Calculation.FIXED_PER_INVOICE:
+                self.fixed_charged.add(rule.id)
+            if rule.calculation is Calculation.PER_LINE and facts.product_id is not None:
+                self.lines_charged.add((rule.id, facts.product_id))
+            if tax.treatment is not TaxTreatment.EXEMPT:
+                levied = self.levied_by_rule.get(rule.id, Decimal(0))
+                self.levied_by_rule[rule.id] = levied + tax.tax_amount.amount
+
+
+@dataclass(frozen=True, slots=True)
+class _Computed:
+    taxable: Decimal
+    rate: Decimal
+    tax: Decimal
+    units: Decimal | None = None
+    capped: bool = False
+
+
+def _round(value: Decimal, rule: TaxRule, currency: Currency) -> Decimal:
+    return round_decimal(value, decimals=currency.minor_units, mode=rule.rounding)
+
+
+def _signed(value: Decimal, negative: bool) -> Decimal:
+    return value.copy_negate() if negative else value
+
+
+def _rate(rule: TaxRule, base: Decimal, currency: Currency) -> _Computed:
+    assert rule.rate_percent is not None
+    rate = MONEY_CONTEXT.divide(rule.rate_percent, PERCENT)
+    capped = rule.rate_cap_percent is not None and rule.rate_cap_percent < rule.rate_percent
+    if capped:
+        assert rule.rate_cap_percent is not None
+        rate = MONEY_CONTEXT.divide(rule.rate_cap_percent, PERCENT)
+    tax = _round(MONEY_CONTEXT.multiply(base, rate), rule, currency)
+    return _Computed(base, rate, tax, capped=capped)
+
+
+def _bracket(rule: TaxRule, base: Decimal, currency: Currency) -> _Computed:
+    magnitude = abs(base)
+    bracket = next(
+        found for found in rule.brackets if found.up_to is None or magnitude <= found.up_to
+    )
+    tax = _round(bracket.amount, rule, currency)
+    return _Computed(base, bracket.amount, _signed(tax, base < 0))
+
+
+def _tiered(rule: TaxRule, base: Decimal, currency: Currency) -> _Computed:
+    magnitude, lower, total = abs(base), Decimal(0), Decimal(0)
+    marginal = Decimal(0)
+    for tier in rule.tiers:
+        if magnitude <= lower:
+            break
+        upper = magnitude if tier.up_to is None else min(magnitude, tier.up_to)
+        marginal = MONEY_CONTEXT.divide(tier.rate_percent, PERCENT)
+        total += MONEY_CONTEXT.multiply(upper - lower, marginal)
+        lower = upper
+    tax = _round(total, rule, currency)
+    return _Computed(base, marginal, _signed(tax, base < 0))
+
+
+def _on_amount(rule: TaxRule, base: Decimal, currency: Currency) -> _Computed:
+    if rule.calculation is Calculation.RATE:
+        return _rate(rule, base, currency)
+    if rule.calculation is Calculation.BRACKET:
+        return _bracket(rule, base, currency)
+    return _tiered(rule, base, currency)
+
+
+def _share(rule: TaxRule, facts: LineFacts) -> Decimal:
+    if rule.portion is Portion.INTERSTATE:
+        return facts.interstate_share
+    if rule.portion is Portion.INTRASTATE:
+        return Decimal(1) - facts.interstate_share
+    return Decimal(1)
+
+
+def _per_unit(
+    rule: TaxRule, facts: LineFacts, amount: Decimal, share: Decimal, state: InvoiceState,
+    currency: Currency,
+) -> _Computed | None:  # fmt: skip
+    """Fixed, per-line and per-minute fees: an amount times a count of units. Fixed and per-line
+    fees ride on positive lines only."""
+    assert rule.amount is not None
+    taxable = _round(MONEY_CONTEXT.multiply(amount, share), rule, currency)
+    if rule.calculation is Calculation.PER_MINUTE:
+        if not facts.minutes:
+            return None
+        units = plain_decimal(
+            round_decimal(
+                MONEY_CONTEXT.multiply(facts.minutes, share), decimals=UNITS_DECIMALS,
+                mode=rule.rounding,
+            )
+        )  # fmt: skip
+    elif amount <= 0:
+        return None
+    elif rule.calculation is Calculation.FIXED_PER_INVOICE:
+        if rule.id in state.fixed_charged:
+            return None
+        units = Decimal(1)
+    else:
+        if facts.product_id is None or facts.voice_channels <= 0:
+            return None
+        if (rule.id, facts.product_id) in state.lines_charged:
+            return None
+        units = rule.units_for(facts.voice_line_type, facts.voice_channels)
+    tax = _round(MONEY_CONTEXT.multiply(units, rule.amount), rule, currency)
+    return _Computed(taxable, rule.amount, tax, units=units)
+
+
+def _capped(rule: TaxRule, computed: _Computed, state: InvoiceState) -> _Computed:
+    tax, capped = computed.tax, computed.capped
+    if rule.cap_per_line is not None and abs(tax) > rule.cap_per_line:
+        tax, capped = _signed(rule.cap_per_line, tax < 0), True
+    if rule.cap_per_invoice is not None and tax > 0:
+        room = max(rule.cap_per_invoice - state.levied_by_rule.get(rule.id, Decimal(0)), Decimal(0))
+        if tax > room:
+            tax, capped = room, True
+    if (tax, capped) == (computed.tax, computed.capped):
+        return computed
+    return _Computed(computed.taxable, computed.rate, tax, computed.units, capped)
+
+
+def _certificate(
+    rule: TaxRule, facts: LineFacts, context: BillContext
+) -> ExemptionCertificate | None:
+    """The first certificate (by id) valid on the bill date, held by the line's account or one
+    above it, that covers the rule's tax type and level in the rule's jurisdiction or one it lies
+    in."""
+    if not rule.exemptible:
+        return None
+    chain = context.rule_chains[rule.id]
+    for account_id in facts.account_ids:
+        for certificate in context.certificates.get(account_id, ()):
+            if (
+                certificate.is_valid_on(context.bill_date)
+                and rule.tax_type in certificate.tax_types
+                and rule.level in certificate.levels
+                and certificate.issuing_jurisdiction_id in chain
+            ):
+                return certificate
+    return None
+
+
+def _check_currency(rule: TaxRule, context: BillContext) -> None:
+    if rule.currency is not None and rule.currency != context.currency:
+        raise TaxError(
+            f"rule {rule.id!r} (rules[{rule.row}] of {context.tables.source}) charges amounts in "
+            f"{rule.currency}, but billing account {context.billing_account_id!r} bills in "
+            f"{context.currency}"
+        )
+
+
+def _selects(rule: TaxRule, facts: LineFacts) -> bool:
+    return (
+        rule.jurisdiction_id in facts.jurisdiction_ids
+        and (not rule.service_types or facts.service_type in rule.service_types)
+        and (not rule.charge_types or facts.charge_type in rule.charge_types)
+    )
+
+
+def _compute(
+    rule: TaxRule, facts: LineFacts, amount: Decimal, levied: Mapping[str, Decimal],
+    context: BillContext, state: InvoiceState,
+) -> _Computed | None:  # fmt: skip
+    share = _share(rule, facts)
+    if share == 0:
+        return None
+    _check_currency(rule, context)
+    if not rule.calculation.is_on_amount:
+        return _per_unit(rule, facts, amount, share, state, context.currency)
+    taxable = _round(MONEY_CONTEXT.multiply(amount, share), rule, context.currency)
+    base = taxable + sum((levied.get(tax_type, Decimal(0)) for tax_type in rule.base_taxes),
+                         Decimal(0))  # fmt: skip
+    if base == 0:
+        return None
+    return _on_amount(rule, base, context.currency)
+
+
+def _applied(
+    rule: TaxRule, computed: _Computed, certificate: ExemptionCertificate | None,
+    currency: Currency,
+) -> AppliedTax:  # fmt: skip
+    return AppliedTax(
+        tax_category=rule.tax_type,
+        jurisdiction_id=rule.jurisdiction_id,
+        tax_rate=computed.rate,
+        taxable_amount=Money(computed.taxable, currency),
+        tax_amount=Money(computed.tax, currency),
+        jurisdiction_level=rule.level.value,
+        name=rule.name,
+        rule_id=rule.id,
+        treatment=rule.treatment if certificate is None else TaxTreatment.EXEMPT,
+        calculation=rule.calculation.value + (CAPPED_SUFFIX if computed.capped else ""),
+        units=computed.units,
+        exemption_certificate_id=None if certificate is None else certificate.id,
+    )
+
+
+def line_taxes(
+    facts: LineFacts, amount: Decimal, context: BillContext, state: InvoiceState
+) -> tuple[tuple[TaxRule, AppliedTax], ...]:
+    """The taxes of a line of `amount` (its taxable, tax-excluded amount), in evaluation order,
+    given what the bill's earlier lines used up (`state`, read only: `InvoiceState.record`)."""
+    levied: dict[str, Decimal] = {}
+    found: list[tuple[TaxRule, AppliedTax]] = []
+    for rule in context.rules:
+        if not _selects(rule, facts):
+            continue
+        computed = _compute(rule, facts, amount, levied, context, state)
+        if computed is None:
+            continue
+        computed = _capped(rule, computed, state)
+        certificate = _certificate(rule, facts, context)
+        if certificate is None:
+            levied[rule.tax_type] = levied.get(rule.tax_type, Decimal(0)) + computed.tax
+        found.append((rule, _applied(rule, computed, certificate, context.currency)))
+    return tuple(found)

@@ -1,0 +1,228 @@
+"""Where a charge is taxed: its service type, the jurisdictions of its location, and how much of it
+is interstate.
+
+A line of a product is located at the product's site A (the product's own `jurisdiction_id` when
+the site is not among the inputs' sites); a line without a product (a manual credit) at its
+billing account's billing site, or the nearest ancestor's. A private line whose Z site lies in
+another state is wholly interstate. Otherwise the interstate share is the account's traffic study
+for the service type, else the tables' safe-harbour percentage, else 0; for a private-line service
+the 10 % rule makes it all (more than 10 %) or nothing.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Final
+
+from tollway.billing import AppliedBillingRate, BillingInputs, ChargeType
+from tollway.catalog import ProductOfferingPrice
+from tollway.inventory import Product
+from tollway.money import MONEY_CONTEXT
+from tollway.tax.core._model import PERCENT, TaxAccountData, TaxError, TaxTables, TrafficStudy
+
+MINUTE_UNITS: Final = frozenset({"min", "mins", "minute", "minutes"})
+SECOND_UNITS: Final = frozenset({"s", "sec", "secs", "second", "seconds"})
+SECONDS_PER_MINUTE: Final = Decimal(60)
+PRIVATE_LINE_INTERSTATE_PERCENT_MAX: Final = Decimal(10)
+"""The 10 % rule: a mixed-use private line with more interstate traffic is wholly interstate."""
+account_depth_max: Final = 32
+
+
+@dataclass(frozen=True, slots=True)
+class LineFacts:
+    """What the rules of one line are chosen and computed from."""
+
+    service_type: str
+    """The offering's product type (mpls, dia, sdwan, security, sip); "" without a product."""
+    charge_type: ChargeType
+    product_id: str | None
+    jurisdiction_ids: frozenset[str]
+    """The line's location and every jurisdiction it lies in."""
+    interstate_share: Decimal
+    """0 to 1: the part of the charge that is interstate."""
+    voice_channels: int
+    voice_line_type: str | None
+    minutes: Decimal | None
+    """For a line measured in minutes or seconds: its quantity in minutes."""
+    account_ids: tuple[str, ...]
+    """The line's billing account and its ancestors (whose certificates cover it)."""
+    tax_inclusive: bool
+
+
+def minutes_of(line: AppliedBillingRate) -> Decimal | None:
+    """The line's quantity in minutes when its unit is minutes or seconds, else None.
+
+    >>> from datetime import UTC, datetime
+    >>> from tollway.money import Money
+    >>> march = datetime(2026, 3, 1, tzinfo=UTC)
+    >>> line = AppliedBillingRate("l1", "A", ChargeType.USAGE, "voice", march, march,
+    ...     Decimal(90), Money.of("1.00", "USD"), Decimal("1.00"), unit="s")
+    >>> minutes_of(line)
+    Decimal('1.5')
+    """
+    unit = (line.unit or "").strip().lower()
+    if unit in MINUTE_UNITS:
+        return line.quantity
+    if unit in SECOND_UNITS:
+        return MONEY_CONTEXT.divide(line.quantity, SECONDS_PER_MINUTE)
+    return None
+
+
+def price_index(inputs: BillingInputs) -> dict[str, tuple[ProductOfferingPrice, str]]:
+    """Every catalog price by id, with its offering's product type."""
+    found: dict[str, tuple[ProductOfferingPrice, str]] = {}
+    for offering_id in sorted(inputs.catalog.offerings):
+        offering = inputs.catalog.offerings[offering_id]
+        for offering_price in offering.prices:
+            found[offering_price.id] = (offering_price, offering.product_type)
+    return found
+
+
+class Placement:
+    """Locates the lines of one bill (`facts`); built once per bill."""
+
+    def __init__(
+        self,
+        tables: TaxTables,
+        studies: Mapping[tuple[str, str], Sequence[TrafficStudy]],
+        inputs: BillingInputs,
+        *,
+        bill_date: date,
+    ) -> None:
+        self.tables = tables
+        self.studies = studies
+        self.inputs = inputs
+        self.bill_date = bill_date
+        self.prices = price_index(inputs)
+
+    def facts(self, line: AppliedBillingRate) -> LineFacts:
+        product = self._product(line)
+        account_ids = self._account_ids(line.billing_account_id)
+        service_type = self._service_type(line, product)
+        if product is None:
+            location = self._billing_site_jurisdiction(line, account_ids)
+            share = self._allocated_share(service_type, account_ids)
+        else:
+            location = self._site_jurisdiction(
+                product.site_a_id,
+                described=f"site A of product {product.id!r}, circuit {product.circuit_id}",
+                fallback=product.jurisdiction_id,
+            )
+            share = self._product_share(product, location, service_type, account_ids)
+        found = self.prices.get(line.price_id or "")
+        return LineFacts(
+            service_type=service_type,
+            charge_type=line.charge_type,
+            product_id=None if product is None else product.id,
+            jurisdiction_ids=frozenset(j.id for j in self.tables.chain(location)),
+            interstate_share=share,
+            voice_channels=0 if product is None else product.voice_channels,
+            voice_line_type=None if product is None else product.voice_line_type,
+            minutes=minutes_of(line),
+            account_ids=account_ids,
+            tax_inclusive=found is not None and found[0].tax_inclusive,
+        )
+
+    def _product(self, line: AppliedBillingRate) -> Product | None:
+        if line.product_id is None:
+            return None
+        product = self.inputs.products.get(line.product_id)
+        if product is None:
+            raise TaxError(f"line {line.id} names unknown product {line.product_id!r}")
+        return product
+
+    def _service_type(self, line: AppliedBillingRate, product: Product | None) -> str:
+        found = self.prices.get(line.price_id or "")
+        if found is not None:
+            return found[1]
+        if product is None:
+            return ""
+        offering = self.inputs.catalog.offerings.get(product.offering_id)
+        return "" if offering is None else offering.product_type
+
+    def _account_ids(self, account_id: str) -> tuple[str, ...]:
+        found = [account_id]
+        account = self.inputs.accounts.get(account_id)
+        while account is not None and account.parent_id is not None:
+            if account.parent_id in found or len(found) >= account_depth_max:
+                break
+            found.append(account.parent_id)
+            account = self.inputs.accounts.get(account.parent_id)
+        return tuple(found)
+
+    def _site_jurisdiction(self, site_id: str, *, described: str, fallback: str | None) -> str:
+        """The jurisdiction of a site; `fallback` when the inputs do not hold the site."""
+        site = self.inputs.sites.get(site_id)
+        if site is not None:
+            return self._listed(site.jurisdiction_id, f"site {site_id!r} ({described})")
+        if fallback is None:
+            raise TaxError(f"site {site_id!r} ({described}) is not among the sites of the inputs")
+        return self._listed(fallback, described)
+
+    def _listed(self, jurisdiction_id: str, named: str) -> str:
+        if jurisdiction_id not in self.tables.jurisdictions:
+            raise TaxError(
+                f"{named} is in jurisdiction {jurisdiction_id!r}, which the tax tables "
+                f"{self.tables.source} do not list"
+            )
+        return jurisdiction_id
+
+    def _billing_site_jurisdiction(
+        self, line: AppliedBillingRate, account_ids: Sequence[str]
+    ) -> str:
+        for account_id in account_ids:
+            account = self.inputs.accounts.get(account_id)
+            if account is not None and account.billing_site_id is not None:
+                described = f"billing site of billing account {account_id!r}"
+                return self._site_jurisdiction(
+                    account.billing_site_id, described=described, fallback=None
+                )
+        raise TaxError(
+            f"line {line.id} ({line.name}) has no product, and billing account "
+            f"{line.billing_account_id!r} has no billing site to tax it at: give the account "
+            "(or an account above it) a billing_site_id"
+        )
+
+    def _product_share(
+        self, product: Product, location: str, service_type: str, account_ids: Sequence[str]
+    ) -> Decimal:
+        if product.site_z_id is not None:
+            far_end = self._site_jurisdiction(
+                product.site_z_id,
+                described=f"site Z of product {product.id!r}, circuit {product.circuit_id}",
+                fallback=None,
+            )
+            if self.tables.state_of(far_end) != self.tables.state_of(location):
+                return Decimal(1)
+        return self._allocated_share(service_type, account_ids)
+
+    def _study(self, service_type: str, account_ids: Sequence[str]) -> TrafficStudy | None:
+        """The study in force of the line's account, else of the nearest account above it."""
+        for account_id in account_ids:
+            for study in self.studies.get((account_id, service_type), ()):
+                if study.is_valid_on(self.bill_date):
+                    return study
+        return None
+
+    def _allocated_share(self, service_type: str, account_ids: Sequence[str]) -> Decimal:
+        percent = Decimal(0)
+        allocation = self.tables.allocations.get(service_type)
+        if allocation is not None:
+            percent = allocation.interstate_percent
+        study = self._study(service_type, account_ids)
+        if study is not None:
+            percent = study.interstate_percent
+        if allocation is not None and allocation.private_line:
+            return Decimal(1) if percent > PRIVATE_LINE_INTERSTATE_PERCENT_MAX else Decimal(0)
+        return MONEY_CONTEXT.divide(percent, PERCENT)
+
+
+def studies_by_account(
+    data: TaxAccountData,
+) -> dict[tuple[str, str], tuple[TrafficStudy, ...]]:
+    """The traffic studies per (billing account, service type), by id."""
+    found: dict[tuple[str, str], list[TrafficStudy]] = {}
+    for study in sorted(data.traffic_studies, key=lambda study: study.id):
+        found.setdefault((study.billing_account_id, study.service_type), []).append(study)
+    return {key: tuple(studies) for key, studies in found.items()}
