@@ -11,7 +11,7 @@ from typing import Final
 
 from bench._common import SIZE_NAMES, seed_default
 
-WORKLOADS: Final = ("ingest", "rate", "billrun", "scaling")
+WORKLOADS: Final = ("ingest", "rate", "billrun", "scaling", "reconcile")
 
 
 def main() -> int:

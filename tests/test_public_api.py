@@ -59,6 +59,8 @@ def _isort_style(name: str) -> tuple[int, str]:
         "tollway.tax.provider",
         "tollway.settlement",
         "tollway.settlement.core",
+        "tollway.reconcile",
+        "tollway.reconcile.core",
     ],
 )
 def test_all_is_sorted_complete_and_importable(package: str) -> None:

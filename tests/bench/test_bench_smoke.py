@@ -28,6 +28,9 @@ EXPECTED_FIGURES = (
     "scaling tiny->tiny data_ratio",
     "scaling tiny->tiny ingest_rate_time_ratio",
     "scaling tiny->tiny billrun_time_ratio",
+    "reconcile tiny line_pairs_rate",
+    "reconcile tiny invoice_pairs_rate",
+    "reconcile tiny peak_rss",
 )
 timeout_s = 120
 

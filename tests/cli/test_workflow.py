@@ -144,7 +144,7 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
 def test_demo_bills_three_cycles(tmp_path: Path) -> None:
     done = tollway("demo", "--directory", str(tmp_path / "demo"))
     assert done.returncode == 0, done.stderr
-    assert "Three bill cycles" in done.stdout
+    assert "3 bill cycles" in done.stdout
     for month in ("2026-02", "2026-03", "2026-04"):
         assert month in done.stdout
 
@@ -155,3 +155,15 @@ def test_a_finished_run_cannot_be_discarded(tmp_path: Path, world: Path) -> None
     assert done.returncode == 2, done.stderr
     assert "bill run 'run-2026-02' is finished; only an unfinished run is discarded" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_demo_parallel_run_converges_to_readiness(tmp_path: Path) -> None:
+    done = tollway("demo", "--directory", str(tmp_path / "demo"), "--parallel-run")
+    assert done.returncode == 0, done.stderr
+    assert "5 bill cycles" in done.stdout
+    # The first cycle carries injected differences of every category, all classified right;
+    # the last three are clean, so the default gates (three consecutive cycles) say READY.
+    assert "Cutover readiness USD: READY (cycles judged: 2026-04, 2026-05, 2026-06)" in done.stdout
+    assert " 0 false" in done.stdout or "0 false" in done.stdout.replace("\n", " ")
+    report = (tmp_path / "demo" / "parallel-run-report.html").read_text(encoding="utf-8")
+    assert report.count("<svg") >= 3

@@ -21,7 +21,12 @@ exit_code_user_error = 2
 
 def _register_commands() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from tollway.cli import _demo, _operations, _pricing, _rerate, _taxes  # noqa: F401
+    from tollway.cli import _demo, _operations, _pricing, _rerate, _settlement, _taxes  # noqa: F401
+    from tollway.cli._quotes import quotes_app
+    from tollway.cli._reconcile import reconcile_app
+
+    reconcile_app.add_typer(quotes_app, name="quotes")
+    app.add_typer(reconcile_app, name="reconcile")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from tollway.billing import CustomerBill
 from tollway.cli._app import app
+from tollway.cli._demo_parallel import run_parallel_demo
 from tollway.cli._operations import (
     bills_of_run,
     console,
@@ -25,6 +26,9 @@ from tollway.money import Money, TollwayError, format_money, sum_money
 from tollway.usage import load_usage
 
 DEMO_MARKER: Final = ".tollway-demo"
+DEMO_CYCLES: Final = 3
+PARALLEL_RUN_CYCLES: Final = 5
+"""A parallel run needs three consecutive clean cycles after the first ones converge."""
 
 
 class DemoError(TollwayError):
@@ -67,17 +71,26 @@ def demo_command(
         str, typer.Option(help="tiny, small (1M records/cycle), medium, large.")
     ] = "tiny",
     seed: Annotated[int, typer.Option(help="Same seed, same operator, same invoices.")] = 7,
+    parallel_run: Annotated[
+        bool,
+        typer.Option(
+            "--parallel-run",
+            help="Also run a parallel run against a simulated legacy system: bills five "
+            "cycles, reconciles each, judges cutover readiness, writes an HTML report.",
+        ),
+    ] = False,
 ) -> None:
-    """Generate a synthetic operator and bill three cycles: usage in, invoices out."""
+    """Generate a synthetic operator and bill three cycles: usage in, invoices (with taxes) out."""
     root = _fresh_folder(directory)
-    world = generate(root / "world", size=size, seed=seed, cycles=3, first_period="2026-01")  # type: ignore[arg-type]
+    cycles = PARALLEL_RUN_CYCLES if parallel_run else DEMO_CYCLES
+    world = generate(root / "world", size=size, seed=seed, cycles=cycles, first_period="2026-01")  # type: ignore[arg-type]
     console.print(
         f"[bold]generated[/] {world.billing_accounts} billing accounts, {world.products} circuits, "
         f"{world.usage_records} usage records over {len(world.cycles)} cycles (seed {seed})"
     )
     workspace = create_workspace(root / "workspace")
     save_world(workspace, world.directory)
-    summary = Table(title="Three bill cycles")
+    summary = Table(title=f"{len(world.cycles)} bill cycles")
     for column in ("cycle", "usage in", "rejected", "bills", "lines by charge", "invoiced"):
         summary.add_column(column, no_wrap=column != "lines by charge")
     for index, cycle in enumerate(world.cycles):
@@ -87,6 +100,10 @@ def demo_command(
             )
         )
     console.print(summary)
+    if parallel_run:
+        months = [_next_month(cycle.period) for cycle in world.cycles]
+        report = run_parallel_demo(workspace, months, seed=seed)
+        console.print(f"parallel-run report: {report}")
     console.print(
         f"workspace: {workspace.root}\nnext: tollway invoices list -w {workspace.root}\n"
         "(from a checkout, `tollway` is .venv/bin/tollway)"

@@ -83,6 +83,11 @@ def _gates(path: Path | None) -> ReadinessGates:
     return ReadinessGates() if path is None else gates_from_mapping(read_document(path))
 
 
+def issued_cycle_tables(workspace: Workspace, cycle: str) -> InvoiceTables:
+    """Tollway's side of a cycle as interchange tables (see `_issued_bills`)."""
+    return _issued_bills(workspace, cycle)[1]
+
+
 def _issued_bills(workspace: Workspace, cycle: str) -> tuple[list[CustomerBill], InvoiceTables]:
     """Tollway's issued invoices of the cycle: the normal bills whose period starts in the month
     (the bills `tollway bill CYCLE` issued)."""

@@ -62,6 +62,8 @@ class Category(StrEnum):
     TIMING = "timing"
     HIERARCHY = "hierarchy"
     USAGE_COMPLETENESS = "usage_completeness"
+    TERM = "term"
+    """Quote-to-bill only: the contract term billing holds differs from the quoted term."""
     UNEXPLAINED = "unexplained"
 
 
