@@ -28,6 +28,15 @@ EXPECTED_TABLES = {
     "invoice_number_series",
     "manual_credits",
     "parties",
+    "partner_agreement_versions",
+    "partner_agreements",
+    "partner_charges",
+    "revenue_share_models",
+    "settlement_accounts",
+    "settlement_disputes",
+    "settlement_entries",
+    "settlement_milestones",
+    "settlement_statements",
     "tax_documents",
     "product_lifecycle_events",
     "product_offering_prices",
@@ -54,7 +63,7 @@ def test_migrating_twice_changes_nothing(database: Database) -> None:
     database.migrate()
 
     with database.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0003"
+        assert MigrationContext.configure(connection).get_current_revision() == "0004"
 
 
 def test_the_migrations_ship_inside_the_package() -> None:
@@ -67,6 +76,7 @@ def test_the_migrations_ship_inside_the_package() -> None:
         "0001_create_tables.py",
         "0002_index_lines_by_product.py",
         "0003_taxes.py",
+        "0004_settlement.py",
     ]
 
 

@@ -8,7 +8,9 @@ Invariants: those of `tollway.settlement.core` (shares never exceed their basis;
 sums of their lines; net = receivables - payables - withheld; re-running changes nothing), and
 renderers are byte-deterministic.
 May import: `tollway.settlement.core` (pure), the standard library's json and csv for rendering.
-Never storage or the CLI: persistence and commands build on this package.
+The private app-layer modules (`_documents*`, `_sources`, `_charges_file`, `_ledger`, `_workspace`,
+`_disputes`, `_demo`) read files and use `tollway.storage` to persist and source what the public
+surface computes; the public surface never imports them. Never the CLI.
 """
 
 from tollway.settlement._render import (

@@ -49,6 +49,10 @@ from tollway.storage._repositories_runs import (
     Checkpoint,
     CheckpointState,
 )
+from tollway.storage._repositories_settlement import (
+    SettlementConflictError,
+    SettlementRepository,
+)
 from tollway.storage._repositories_tax import (
     TaxDocument,
     TaxDocumentName,
@@ -75,6 +79,8 @@ __all__ = [
     "ExactNumeric",
     "IssuedBill",
     "OverCreditError",
+    "SettlementConflictError",
+    "SettlementRepository",
     "StorageError",
     "TaxDocument",
     "TaxDocumentName",

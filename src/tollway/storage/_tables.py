@@ -334,3 +334,127 @@ WORLD_TABLES: Final = (
 )
 """The tables of the world snapshot, parents before children (insert in this order, delete in
 the reverse)."""
+
+# --- partner settlement (issue 7) ---------------------------------------------------------------
+# Agreements and models are stored as their documents (tollway.settlement's file format), so a
+# stored one goes through the same checks as a file. Versions are history: rows are only added.
+# Statements are stored once per agreement, kind and period, with their digest; each posts one
+# entry to the partner's settlement account.
+
+partner_agreements = Table(
+    "partner_agreements",
+    metadata,
+    _id(primary_key=True),
+    _id("partner_id", nullable=False, index=True),
+    Column("document", JSON, nullable=False),
+)
+
+partner_agreement_versions = Table(
+    "partner_agreement_versions",
+    metadata,
+    _id("agreement_id", ForeignKey("partner_agreements.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("valid_from", UtcDateTime, nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+revenue_share_models = Table(
+    "revenue_share_models",
+    metadata,
+    _id(primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+settlement_milestones = Table(
+    "settlement_milestones",
+    metadata,
+    _id("agreement_id", ForeignKey("partner_agreements.id"), primary_key=True),
+    _id("name", primary_key=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+partner_charges = Table(
+    "partner_charges",
+    metadata,
+    _id("partner_id", primary_key=True),
+    _id("partner_invoice_id", primary_key=True),
+    _id("line_id", primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("category", String(80), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("charge_date", Date, nullable=False),
+    _id("import_id", nullable=False),
+)
+
+settlement_disputes = Table(
+    "settlement_disputes",
+    metadata,
+    _id(primary_key=True),
+    _id("partner_id", nullable=False, index=True),
+    Column("side", String(20), nullable=False),
+    _id("document_id", nullable=False),
+    _id("line_id", nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("raised_on", Date, nullable=False),
+    Column("resolved_on", Date, nullable=True),
+    Column("accepted_amount_minor", BigInteger, nullable=True),
+    Column("resolution_note", Text, nullable=True),
+    # One dispute per invoice line (the core withholds one disputed part per entry).
+    UniqueConstraint(
+        "partner_id", "side", "document_id", "line_id", name="uq_settlement_disputes_line"
+    ),
+)
+
+settlement_statements = Table(
+    "settlement_statements",
+    metadata,
+    _id("agreement_id", ForeignKey("partner_agreements.id"), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("period_start", UtcDateTime, primary_key=True),
+    Column("period_end", UtcDateTime, nullable=False),
+    _id("number", nullable=False),
+    _id("partner_id", nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("digest", String(80), nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+settlement_accounts = Table(
+    "settlement_accounts",
+    metadata,
+    _id(primary_key=True),
+    _id("partner_id", nullable=False),
+    Column("currency", String(3), nullable=False),
+    UniqueConstraint("partner_id", "currency", name="uq_settlement_accounts_partner_currency"),
+)
+
+settlement_entries = Table(
+    "settlement_entries",
+    metadata,
+    _id("account_id", ForeignKey("settlement_accounts.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    _id("agreement_id", nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("period_start", UtcDateTime, nullable=False),
+    _id("statement_number", nullable=False),
+    Column("statement_digest", String(80), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("balance_minor", BigInteger, nullable=False),
+    ForeignKeyConstraint(
+        ["agreement_id", "kind", "period_start"],
+        [
+            "settlement_statements.agreement_id",
+            "settlement_statements.kind",
+            "settlement_statements.period_start",
+        ],
+    ),
+    # Each statement posts exactly once.
+    UniqueConstraint(
+        "agreement_id", "kind", "period_start", name="uq_settlement_entries_statement"
+    ),
+)
