@@ -167,3 +167,13 @@ def test_demo_parallel_run_converges_to_readiness(tmp_path: Path) -> None:
     assert " 0 false" in done.stdout or "0 false" in done.stdout.replace("\n", " ")
     report = (tmp_path / "demo" / "parallel-run-report.html").read_text(encoding="utf-8")
     assert report.count("<svg") >= 3
+
+
+def test_demo_settlement_settles_both_deals(tmp_path: Path) -> None:
+    done = tollway("demo", "--directory", str(tmp_path / "demo"), "--settlement")
+    assert done.returncode == 0, done.stderr
+    # The reciprocal deal's twelve months and its savings; the revenue share stops at the
+    # milestone declared mid-June: 20 % of the revenue before 15 June only.
+    assert "= 21,540,000.00 USD" in done.stdout
+    assert "Total payable 86,800.00 USD: OP-NORTHWIND pays SAT-ORBITAL" in done.stdout
+    assert "exclusive in US until 2032-12-31" in done.stdout

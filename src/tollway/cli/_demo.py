@@ -20,6 +20,7 @@ from tollway.cli._operations import (
     run_bill_cycle,
     save_world,
 )
+from tollway.cli._settlement import settlement_demo
 from tollway.cli._workspace import Workspace, create_workspace
 from tollway.generator import generate
 from tollway.money import Money, TollwayError, format_money, sum_money
@@ -79,6 +80,14 @@ def demo_command(
             "cycles, reconciles each, judges cutover readiness, writes an HTML report.",
         ),
     ] = False,
+    settlement: Annotated[
+        bool,
+        typer.Option(
+            "--settlement",
+            help="Also settle the two partner deals (a reciprocal cloud deal netted over twelve "
+            "months; a 20 % revenue share until a milestone) in their own workspace.",
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic operator and bill three cycles: usage in, invoices (with taxes) out."""
     root = _fresh_folder(directory)
@@ -104,6 +113,8 @@ def demo_command(
         months = [_next_month(cycle.period) for cycle in world.cycles]
         report = run_parallel_demo(workspace, months, seed=seed)
         console.print(f"parallel-run report: {report}")
+    if settlement:
+        typer.echo(settlement_demo(root / "settlement"))
     console.print(
         f"workspace: {workspace.root}\nnext: tollway invoices list -w {workspace.root}\n"
         "(from a checkout, `tollway` is .venv/bin/tollway)"
