@@ -4,9 +4,12 @@ Every circuit here is active all of April and billed in advance on the Apr 1 bil
 activates it on Apr 1 so that March has nothing to settle.
 """
 
+from dataclasses import replace
 from decimal import Decimal
 
 from billing_world import World, activate, day, disconnect, summary
+
+from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
 
 
 def sdwan_and_security(world: World, *, bundle: str | None, agreement: str | None = None) -> None:
@@ -113,3 +116,54 @@ def test_a_credit_for_unused_time_gives_back_its_discount() -> None:
         ("ACME", "CKT-P1", "discount", "03-21..04-01", "110.00"),
         ("ACME", "CKT-P1", "credit", "03-21..04-01", "-1100.00"),
     ]
+
+
+def _tax_inclusive(world: World, offering_id: str, *price_ids: str) -> None:
+    """Make some prices of an offering tax-inclusive (the billing world prices tax-excluded)."""
+    offering = world.offerings[offering_id]
+    prices = tuple(
+        replace(price, tax_inclusive=True) if price.id in price_ids else price
+        for price in offering.prices
+    )
+    world.offerings[offering_id] = replace(offering, prices=prices)
+
+
+def test_a_discount_of_a_tax_inclusive_price_says_so_for_the_tax_step() -> None:
+    world = World()
+    world.bundle("B1", offerings=["bundle"], percent="10")
+    world.agreement("AG1", account="ACME", start=day(1, 1), term_months=36, discount_percent="5")
+    world.account("ACME")
+    world.offering("bundle", mrc="109.00")
+    _tax_inclusive(world, "bundle", "bundle-mrc")
+    world.product("P1", account="ACME", offering="bundle", bundle="B1", agreement="AG1",
+                  events=[activate(day(4, 1))])  # fmt: skip
+    bill = world.only_bill(day(4, 1))
+    # The price includes its taxes, so do its discounts: 10 % of 109.00 = 10.90, then 5 % of the
+    # 98.10 left = 4.905 -> 4.91 (half up). The tax step splits each like the price it discounts.
+    assert summary(bill) == [
+        ("ACME", "CKT-P1", "recurring", "04-01..05-01", "109.00"),
+        ("ACME", "CKT-P1", "discount", "04-01..05-01", "-10.90"),
+        ("ACME", "CKT-P1", "discount", "04-01..05-01", "-4.91"),
+    ]
+    assert [[step.kind for step in line.breakdown] for line in bill.lines[1:]] == [
+        [TAX_INCLUSIVE_DISCOUNT_KIND],
+        [TAX_INCLUSIVE_DISCOUNT_KIND],
+    ]
+
+
+def test_tax_inclusive_and_tax_excluded_prices_of_a_product_are_discounted_apart() -> None:
+    world = World()
+    world.bundle("B1", offerings=["port"], percent="10")
+    world.account("ACME")
+    world.offering("port", mrc="109.00", per_mbps="1.00")
+    _tax_inclusive(world, "port", "port-mrc")
+    world.product("P1", account="ACME", offering="port", bundle="B1", events=[activate(day(4, 1))])
+    bill = world.only_bill(day(4, 1))
+    # 100 Mbps x 1.00 = 100.00 tax excluded: 10 % = 10.00 off, a plain discount. The flat 109.00
+    # includes its taxes: 10 % = 10.90 off, a tax-inclusive discount.
+    discounts = [line for line in bill.lines if line.charge_type.value == "discount"]
+    assert sorted((str(line.amount.amount), line.breakdown[0].kind) for line in discounts) == [
+        ("-10.00", "discount"),
+        ("-10.90", TAX_INCLUSIVE_DISCOUNT_KIND),
+    ]
+    assert bill.tax_excluded_amount.amount == Decimal("188.10")  # 209.00 - 20.90

@@ -24,7 +24,7 @@ from tollway.billing import (
     TaxItem,
     compute_bills,
 )
-from tollway.catalog import Catalog, ChargeKind, ProductOffering, ProductOfferingPrice
+from tollway.catalog import Bundle, Catalog, ChargeKind, ProductOffering, ProductOfferingPrice
 from tollway.inventory import LifecycleAction, LifecycleEvent, Product
 from tollway.money import Money, currency
 from tollway.pricing import Flat, PerUnit, PriceDefinition
@@ -121,6 +121,7 @@ class TaxWorld:
     accounts: dict[str, BillingAccount] = field(default_factory=dict)
     offerings: dict[str, ProductOffering] = field(default_factory=dict)
     products: dict[str, Product] = field(default_factory=dict)
+    bundles: dict[str, Bundle] = field(default_factory=dict)
     credits: list[ManualCredit] = field(default_factory=list)
     lines_made: int = 0
 
@@ -133,6 +134,7 @@ class TaxWorld:
         parent: str | None = None,
         pays_own_bill: bool = True,
         billing_site: str | None = None,
+        time_zone: str = "UTC",
     ) -> BillingAccount:
         party_id = self.accounts[parent].party_id if parent else f"party-{account_id}"
         self.parties.setdefault(
@@ -144,7 +146,7 @@ class TaxWorld:
             f"Account {account_id}",
             currency(currency_code),
             1,
-            "UTC",
+            time_zone,
             billing_site_id=billing_site,
             parent_id=parent,
             pays_own_bill=pays_own_bill,
@@ -206,6 +208,7 @@ class TaxWorld:
         voice_channels: int = 0,
         voice_line_type: str | None = None,
         activated: datetime | None = None,
+        bundle: str | None = None,
     ) -> Product:
         product = Product(
             id=product_id,
@@ -219,16 +222,22 @@ class TaxWorld:
             site_z_id=site_z,
             voice_channels=voice_channels,
             voice_line_type=voice_line_type,
+            bundle_id=bundle,
         )
         self.products[product_id] = product
         return product
+
+    def bundle(self, bundle_id: str, *, offerings: Sequence[str], percent: str) -> Bundle:
+        found = Bundle(bundle_id, f"Bundle {bundle_id}", tuple(offerings), Decimal(percent))
+        self.bundles[bundle_id] = found
+        return found
 
     def inputs(self) -> BillingInputs:
         return BillingInputs(
             parties=dict(self.parties),
             sites=dict(self.sites),
             accounts=dict(self.accounts),
-            catalog=Catalog(offerings=dict(self.offerings)),
+            catalog=Catalog(offerings=dict(self.offerings), bundles=dict(self.bundles)),
             agreements={},
             products=dict(self.products),
             credits=tuple(self.credits),
@@ -244,9 +253,11 @@ class TaxWorld:
         quantity: str = "1",
         unit: str | None = None,
         price_id: str | None = None,
+        period: tuple[datetime, datetime] = (day(4, 1), day(5, 1)),
     ) -> AppliedBillingRate:
-        """A bill line of April 2026 for a product (its offering's monthly price, or for a usage
-        line its voice price), or with no product for `account` (a credit)."""
+        """A bill line of April 2026 (unless `period` says otherwise) for a product (its
+        offering's monthly price, or for a usage line its voice price), or with no product for
+        `account` (a credit)."""
         self.lines_made += 1
         product = None if product_id is None else self.products[product_id]
         account_id = account or (product.billing_account_id if product else "")
@@ -259,8 +270,8 @@ class TaxWorld:
             billing_account_id=account_id,
             charge_type=charge_type,
             name=f"line {self.lines_made}",
-            period_start=day(4, 1),
-            period_end=day(5, 1),
+            period_start=period[0],
+            period_end=period[1],
             quantity=Decimal(quantity),
             amount=Money.of(amount, code),
             precise_amount=Decimal(amount),
@@ -288,7 +299,14 @@ class TaxWorld:
             bill_date=on,
         )
 
-    def only_bill(self, engine: TaxEngine, on: date) -> CustomerBill:
+    def only_bill(
+        self,
+        engine: TaxEngine,
+        on: date,
+        *,
+        previously_billed: Sequence[AppliedBillingRate] = (),
+        adjustments: Sequence[AppliedBillingRate] = (),
+    ) -> CustomerBill:
         """The one bill of a run over the day `on`, taxed by `engine`."""
         start = datetime(on.year, on.month, on.day, tzinfo=UTC)
         bills = compute_bills(
@@ -299,6 +317,8 @@ class TaxWorld:
             rated_usage=(),
             run_id="run-tax",
             tax=engine,
+            previously_billed=previously_billed,
+            adjustments=adjustments,
         )
         assert len(bills) == 1, f"expected one bill, got {len(bills)}"
         return bills[0]

@@ -6,7 +6,8 @@ Account ACME (business, billed at its Philadelphia head office), every circuit a
 - P2, a SIP trunk at Philadelphia with 23 voice channels: 500.00 a month;
 - P3, an MPLS private line Philadelphia → New York: 1000.00 a month;
 - P4, a tax-inclusive bundle at Philadelphia: 109.00 a month, taxes included.
-Account GOV (government, billed at Pittsburgh): P5, an MPLS port at Pittsburgh, 1000.00.
+Account GOV (government, billed at Pittsburgh): P5, an MPLS port at Pittsburgh, 1000.00; it holds
+exemption certificate EX-1 from the federal excise tax for the first half of 2026.
 """
 
 from decimal import Decimal
@@ -14,6 +15,7 @@ from decimal import Decimal
 from tollway.accounts import CustomerClass
 from tollway.billing import CustomerBill, TaxItem
 from tollway.money import Money
+from tollway.tax import parse_tax_account_data
 from tollway.tax.provider import (
     DEFAULT_SERVICE_MAPPING,
     CommunicationsTaxAdapter,
@@ -39,8 +41,20 @@ def _world() -> World:
     return world
 
 
+CERTIFICATES = parse_tax_account_data(
+    {"exemption_certificates": [
+        {"id": "EX-1", "number": "US-4253I-0007", "billing_account_id": "GOV",
+         "issuing_jurisdiction": "US", "tax_types": ["federal_excise"], "levels": ["federal"],
+         "valid_from": "2026-01-01", "valid_to": "2026-07-01"},
+    ]},
+    source="accounts.yaml",
+)  # fmt: skip
+
+
 def _bills(service: FakeCommunicationsTaxService) -> tuple[CustomerBill, ...]:
-    adapter = CommunicationsTaxAdapter(service, mapping=DEFAULT_SERVICE_MAPPING)
+    adapter = CommunicationsTaxAdapter(
+        service, mapping=DEFAULT_SERVICE_MAPPING, account_data=CERTIFICATES
+    )
     return _world().bills(day(4, 1), tax=adapter)
 
 
@@ -98,10 +112,14 @@ def test_a_business_bill_carries_the_services_taxes() -> None:
     )
 
 
-def test_a_government_bill_is_exempt_from_federal_excise() -> None:
+def test_a_government_bill_is_exempt_from_federal_excise_by_its_certificate() -> None:
     _, government = _bills(FakeCommunicationsTaxService())
-    # 1000.00 at Pittsburgh: PA sales 60.00 only.
-    assert _taxes(government) == [("CKT-P5", "state_sales", "US-PA", "0.06", "60.00", "billed")]
+    # 1000.00 at Pittsburgh: the excise tax, 30.00, exempted by EX-1; PA sales 60.00 billed.
+    assert _taxes(government) == [
+        ("CKT-P5", "federal_excise", "US", "0.03", "30.00", "exempt"),
+        ("CKT-P5", "state_sales", "US-PA", "0.06", "60.00", "billed"),
+    ]
+    assert government.lines[0].taxes[0].exemption_certificate_id == "EX-1"
     assert government.amount_due == usd("1060.00")
 
 

@@ -91,15 +91,43 @@ def test_resale_goodwill_credits_and_exempt_tax_types_are_not_taxed() -> None:
             _item(ref="W", sale=0),
             _item(ref="G", chg=Decimal("-10.00"), disc=5),
             _item(ref="D", chg=Decimal("-10.00"), disc=1),
-            exms=[{"loc": PA, "tpe": 3, "dom": 0, "scp": 128, "frc": False}],
+            exms=[{"loc": {"pcd": 0}, "tpe": 3, "dom": 0, "scp": 128, "frc": False}],
         )
     )
-    # Excise (tax type 3) is exempted on the whole invoice; a retail discount gets its tax back.
+    # Excise (tax type 3) is exempted on the whole invoice: answered with a tax and a measure of 0
+    # and the exempt sale amount -10.00; a retail discount gets its sales tax back.
     assert [_taxes(answer, index) for index in range(3)] == [
         [],
         [],
-        [(1, 4200000, Decimal("-10.00"), Decimal("-0.6000"), True)],
+        [
+            (3, 0, Decimal(0), Decimal(0), True),
+            (1, 4200000, Decimal("-10.00"), Decimal("-0.6000"), True),
+        ],
     ]
+    assert answer["inv"][0]["itms"][2]["txs"][0]["exm"] == Decimal("-10.00")
+
+
+def test_an_exemption_applies_in_its_domain_and_scope_only() -> None:
+    answer = FakeCommunicationsTaxService()(
+        _request(
+            _item(ref="PA-ITEM"),
+            _item(ref="NY-ITEM", **{"from": NY, "to": NY}),
+            exms=[
+                # The sales tax (1) at state level (256), in the state domain (1), in New York.
+                {"loc": {"pcd": 3600000}, "tpe": 1, "dom": 1, "scp": 256, "frc": False},
+                # The excise tax (3), but scoped to state level only: no federal tax is exempt.
+                {"loc": {"pcd": 0}, "tpe": 3, "dom": 0, "scp": 256, "frc": False},
+            ],
+        )
+    )
+    # 100.00 in Pennsylvania pays 3.00 and 6.00; in New York the 4.00 sales tax is exempted.
+    assert [_taxes(answer, index) for index in range(2)] == [
+        [(3, 0, Decimal("100.00"), Decimal("3.0000"), True),
+         (1, 4200000, Decimal("100.00"), Decimal("6.0000"), True)],
+        [(3, 0, Decimal("100.00"), Decimal("3.0000"), True),
+         (1, 3600000, Decimal(0), Decimal(0), True),
+         (14, 3600000, Decimal("100.00"), Decimal("2.500000"), False)],
+    ]  # fmt: skip
 
 
 def test_an_unknown_pair_and_an_empty_request_fail_like_the_real_service() -> None:

@@ -9,7 +9,6 @@ from tollway.accounts import CustomerClass
 from tollway.billing import ChargeType, TaxTreatment
 from tollway.tax.provider import (
     DEFAULT_SERVICE_MAPPING,
-    Exemption,
     ServicePair,
     TaxProviderConfigError,
     parse_service_mapping,
@@ -37,7 +36,6 @@ def test_a_full_document_is_read_exactly() -> None:
             ],
             sale_types={"wholesale": 0},
             discount_types={"credit": 5},
-            exemptions={"government": [{"tax_type": 3, "domain": 0, "scope": 128}]},
             tax_categories={"3": "federal_excise"},
             jurisdictions={"0": "US"},
             treatments={"14": "carrier_absorbed"},
@@ -56,7 +54,6 @@ def test_a_full_document_is_read_exactly() -> None:
         mapping.sale_type(CustomerClass.BUSINESS),
     ) == (0, 1)
     assert mapping.discount_types == {ChargeType.CREDIT: 5}
-    assert mapping.exemptions == {CustomerClass.GOVERNMENT: (Exemption(3, 0, 128, False),)}
     assert (mapping.category_of(3), mapping.category_of(454)) == ("federal_excise", "afc_454")
     assert (mapping.jurisdiction_of(0), mapping.jurisdiction_of(7)) == ("US", "afc_pcode_7")
     assert mapping.treatments == {14: TaxTreatment.CARRIER_ABSORBED}
@@ -113,10 +110,9 @@ def test_without_a_catch_all_pair_a_line_may_have_none() -> None:
         ({"customer_types": {**CUSTOMERS, "martian": 1}}, "customer_types.martian"),
         ({"sale_types": {"wholesale": 9}}, "sale_types: wholesale: 9 is not one of 0 wholesale"),
         ({"discount_types": {"credit": 6}}, "discount_types: credit: 6 is not one of"),
-        ({"exemptions": {"government": [{"tax_type": 3, "domain": 0, "scope": 100}]}},
-         "exemptions.government\\[0\\].scope: 100 is not a sum of 128"),
-        ({"exemptions": {"government": [{"tax_type": 3, "domain": 5, "scope": 128}]}},
-         "exemptions.government\\[0\\].domain: input should be less than or equal to 3"),
+        # No customer class is exempt as such: exemptions come from certificates.
+        ({"exemptions": {"government": [{"tax_type": 3, "domain": 0, "scope": 128}]}},
+         "exemptions: is not a known field"),
         ({"treatments": {"14": "exempt"}}, "treatments: 14: 'exempt' cannot come from the service"),
         ({"private_line_split": 0.5}, "private_line_split: 0.5 is a binary float"),
         ({"private_line_split": "1.5"}, "private_line_split: input should be less than or equal to 1"),

@@ -114,15 +114,15 @@ def test_a_company_identifier_is_sent_as_idnt() -> None:
     }  # fmt: skip
 
 
-def test_a_government_customer_is_a_business_claiming_its_excise_exemption() -> None:
+def test_a_government_customer_is_a_business_with_no_exemption_of_its_own() -> None:
     request = _request(
         _world(CustomerClass.GOVERNMENT), bill_line("L1", amount="1000.00", product="P1")
     )
     invoice = request.document["inv"][0]
-    # AFC has no government customer type; the illustrative mapping exempts tax type 3 (federal
-    # excise) at the federal level (domain 0, scope 128), located at the bill-to address.
+    # AFC has no government customer type. Exemptions come from the certificates an account
+    # holds, valid on the bill date (test_provider_parity): with none, it claims none.
     assert invoice["cust"] == 1
-    assert invoice["exms"] == [{"loc": PHL, "tpe": 3, "dom": 0, "scp": 128, "frc": False}]
+    assert "exms" not in invoice
 
 
 def test_a_residential_customer_is_type_0_and_a_wholesale_one_buys_for_resale() -> None:

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from tollway.tax import parse_tax_account_data
 from tollway.tax.provider import (
     DEFAULT_SERVICE_MAPPING,
     CompanyProfile,
@@ -40,6 +41,22 @@ def test_with_a_fake_transport_the_illustrative_mapping_is_the_default() -> None
     assert (adapter.transport, adapter.mapping, adapter.company) == (
         fake, DEFAULT_SERVICE_MAPPING, CompanyProfile(),
     )  # fmt: skip
+
+
+def test_the_adapter_claims_the_certificates_it_is_given() -> None:
+    data = parse_tax_account_data(
+        {"exemption_certificates": [
+            {"id": "EX-1", "number": "N-1", "billing_account_id": "GOV",
+             "issuing_jurisdiction": "US", "tax_types": ["federal_excise"],
+             "levels": ["federal"], "valid_from": "2026-01-01"},
+        ]},
+        source="accounts.yaml",
+    )  # fmt: skip
+    adapter = adapter_from_settings(
+        {"provider": "afc"}, transport=FakeCommunicationsTaxService(), account_data=data
+    )
+    assert adapter is not None
+    assert adapter.account_data == data
 
 
 def test_a_real_service_gets_an_https_transport_with_the_named_secrets() -> None:

@@ -171,14 +171,15 @@ def test_caps_per_line_and_per_invoice(world: TaxWorld) -> None:
         [world.line("PHL-1", amount) for amount in amounts],
     )
 
-    # Line cap: 10 % but at most 5.00 a line (a credit mirrors). Invoice cap: 15.00 in all, in line
-    # order: 3.00, 10.00, then the 2.00 left, then nothing; the credit gives 5.00 of room back.
+    # Line cap: 10 % but at most 5.00 a line (a credit mirrors). Invoice cap: 15.00 on the bill's
+    # net: uncapped 3.00 + 10.00 + 10.00 - 5.00 + 10.00 = 28.00. The credit's -5.00 stands, so the
+    # positive taxes may come to 20.00, kept in bill order: 3.00, 10.00, the 7.00 left, nothing.
     assert [[str(tax.tax_amount.amount) for tax in line.taxes] for line in lines] == [
         ["3.00", "3.00"],
         ["5.00", "10.00"],
-        ["5.00", "2.00"],
+        ["5.00", "7.00"],
         ["-5.00", "-5.00"],
-        ["5.00", "5.00"],
+        ["5.00", "0.00"],
     ]
     assert [[tax.calculation for tax in line.taxes] for line in lines] == [
         ["rate", "rate"],
@@ -186,6 +187,104 @@ def test_caps_per_line_and_per_invoice(world: TaxWorld) -> None:
         ["rate_capped", "rate_capped"],
         ["rate", "rate"],
         ["rate_capped", "rate_capped"],
+    ]
+    assert sum(line.taxes[1].tax_amount.amount for line in lines) == Decimal("15.00")
+
+
+CAPPED_AT_10 = rule("pa-capped", "US-PA", "state_sales", rate_percent="10",
+                    cap_per_invoice="10.00", currency="USD")  # fmt: skip
+
+
+@pytest.mark.parametrize("credit_first", [False, True])
+def test_an_invoice_cap_bounds_the_net_tax_of_the_bill_in_any_line_order(
+    credit_first: bool,
+) -> None:
+    world = TaxWorld()
+    world.account("ACME")
+    world.offering("port", product_type="mpls")
+    world.product("P1", account="ACME", offering="port", site_a="S-PA")
+    world.product("P2", account="ACME", offering="port", site_a="S-PA")
+    one, two = world.line("P1", "80.00"), world.line("P2", "80.00")
+    credit = world.line("P2", "-80.00", charge_type=ChargeType.CREDIT)
+    ordered = [credit, one, two] if credit_first else [one, two, credit]
+
+    lines, tax_items = world.tax(TaxEngine(tables(CAPPED_AT_10)), ordered)
+
+    # The bill's net base is 80.00: 10 % = 8.00, under the 10.00 cap, whatever the order:
+    # 8.00 + 8.00 - 8.00, none of it capped.
+    assert sorted(described_taxes(line)[0] for line in lines) == [
+        ("pa-capped", "billed", "-80.00", "0.1", "-8.00"),
+        ("pa-capped", "billed", "80.00", "0.1", "8.00"),
+        ("pa-capped", "billed", "80.00", "0.1", "8.00"),
+    ]
+    assert {tax.calculation for line in lines for tax in line.taxes} == {"rate"}
+    assert items(tax_items) == [("state_sales", "0.1", "8.00")]
+
+
+def test_an_invoice_cap_on_a_tax_inclusive_line_keeps_its_price() -> None:
+    world = TaxWorld()
+    world.account("ACME")
+    world.offering("port", product_type="mpls")
+    world.offering("port-incl", product_type="mpls", tax_inclusive=True)
+    world.product("EXCL", account="ACME", offering="port", site_a="S-PA")
+    world.product("INCL", account="ACME", offering="port-incl", site_a="S-PA")
+
+    lines, _ = world.tax(
+        TaxEngine(tables(CAPPED_AT_10)), [world.line("EXCL", "80.00"), world.line("INCL", "55.00")]
+    )
+
+    # Uncapped: 8.00 on 80.00, and 55.00 including tax is 50.00 + 5.00: 13.00 > 10.00. The first
+    # line keeps its 8.00; the inclusive line may carry the 2.00 left: 53.00 + 2.00 = 55.00.
+    assert [described_taxes(line) for line in lines] == [
+        [("pa-capped", "billed", "80.00", "0.1", "8.00")],
+        [("pa-capped", "billed", "53.00", "0.1", "2.00")],
+    ]
+    assert [line.taxes[0].calculation for line in lines] == ["rate", "rate_capped"]
+    assert [str(line.amount + line.tax_amount) for line in lines] == ["88.00 USD", "55.00 USD"]
+
+
+def test_the_interstate_and_intrastate_taxable_amounts_add_up_to_the_charge() -> None:
+    world = TaxWorld()
+    world.account("ACME")
+    world.offering("trunk", product_type="sip")
+    world.product("P", account="ACME", offering="trunk", site_a="S-PA")
+    engine = TaxEngine(
+        tables(
+            rule("us-usf", "US", "federal_usf", rate_percent="37.1"),
+            rule("pa-sales", "US-PA", "state_sales", rate_percent="6"),
+            allocations=[{"service_type": "sip", "interstate_percent": "64.9"}],
+        )
+    )
+
+    (line,), _ = world.tax(engine, [world.line("P", "5.00")])
+
+    # Interstate 64.9 % of 5.00 = 3.245 -> 3.25; intrastate the rest, 1.75 (not 1.755 -> 1.76).
+    # USF 37.1 % of 3.25 = 1.20575 -> 1.21; sales 6 % of 1.75 = 0.105 -> 0.11.
+    assert described_taxes(line) == [
+        ("us-usf", "billed", "3.25", "0.371", "1.21"),
+        ("pa-sales", "billed", "1.75", "0.06", "0.11"),
+    ]
+
+
+def test_a_credit_splits_into_the_mirror_portions_of_the_charge() -> None:
+    world = TaxWorld()
+    world.account("ACME")
+    world.offering("trunk", product_type="sip")
+    world.product("P", account="ACME", offering="trunk", site_a="S-PA")
+    engine = TaxEngine(
+        tables(
+            rule("us-usf", "US", "federal_usf", rate_percent="37.1"),
+            rule("pa-sales", "US-PA", "state_sales", rate_percent="6"),
+            allocations=[{"service_type": "sip", "interstate_percent": "64.9"}],
+        )
+    )
+
+    (line,), _ = world.tax(engine, [world.line("P", "-5.00", charge_type=ChargeType.CREDIT)])
+
+    # -3.245 -> -3.25 interstate, -1.75 intrastate: the mirror of the 5.00 charge.
+    assert described_taxes(line) == [
+        ("us-usf", "billed", "-3.25", "0.371", "-1.21"),
+        ("pa-sales", "billed", "-1.75", "0.06", "-0.11"),
     ]
 
 

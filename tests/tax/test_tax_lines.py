@@ -167,6 +167,89 @@ def test_an_inclusive_price_below_its_fixed_taxes_is_refused(inclusive: TaxWorld
         inclusive.tax(TaxEngine(tables(per_minute)), [usage])
 
 
+PA_911 = rule("pa-911", "US-PA", "e911", "per_line", amount="1.65", currency="USD",
+              charge_types=["recurring"])  # fmt: skip
+"""1.65 a voice line a month: 37.95 for a trunk of 23 channels."""
+
+
+def test_a_per_line_fee_an_inclusive_price_cannot_carry_is_absorbed_by_the_carrier() -> None:
+    world = TaxWorld()
+    world.account("ACME")
+    world.offering("trunk", product_type="sip", tax_inclusive=True)
+    world.product("P", account="ACME", offering="trunk", site_a="S-PA", voice_channels=23)
+    stub = world.line("P", "10.00", period=(day(4, 15), day(5, 1)))
+    may = world.line("P", "100.00", period=(day(5, 1), day(6, 1)))
+    engine = TaxEngine(tables(rule("pa-sales", "US-PA", "state_sales", rate_percent="6"), PA_911))
+
+    lines, tax_items = world.tax(engine, [stub, may])
+
+    # The stub's price, 10.00, cannot carry the 911 fee of 23 x 1.65 = 37.95: the operator owes it
+    # and absorbs it; the sales tax is split from the price as usual. Taxable 9.43: 6 % = 0.5658
+    # -> 0.57, 10.00 exactly (9.44 would need 10.01). The fee is charged once per circuit and
+    # bill, so May carries only the sales tax: taxable 94.34, 5.6604 -> 5.66, 100.00 exactly.
+    assert [(str(line.amount.amount), line.tax_inclusive) for line in lines] == [
+        ("9.43", True),
+        ("94.34", True),
+    ]
+    assert [described_taxes(line) for line in lines] == [
+        [
+            ("pa-911", "carrier_absorbed", "9.43", "1.65", "37.95"),
+            ("pa-sales", "billed", "9.43", "0.06", "0.57"),
+        ],
+        [("pa-sales", "billed", "94.34", "0.06", "5.66")],
+    ]
+    assert [str(line.amount + line.tax_amount) for line in lines] == ["10.00 USD", "100.00 USD"]
+    assert items(tax_items) == [("state_sales", "0.06", "6.23")]
+
+
+def test_an_inclusive_price_that_can_carry_its_per_line_fee_carries_it() -> None:
+    world = TaxWorld()
+    world.account("ACME")
+    world.offering("trunk", product_type="sip", tax_inclusive=True)
+    world.product("P", account="ACME", offering="trunk", site_a="S-PA", voice_channels=23)
+    engine = TaxEngine(tables(rule("pa-sales", "US-PA", "state_sales", rate_percent="6"), PA_911))
+
+    (line,), _ = world.tax(engine, [world.line("P", "100.00")])
+
+    # Taxable 58.54: 6 % = 3.5124 -> 3.51, and the fee 37.95: 100.00 exactly (58.55 needs 100.01).
+    assert str(line.amount.amount) == "58.54"
+    assert described_taxes(line) == [
+        ("pa-911", "billed", "58.54", "1.65", "37.95"),
+        ("pa-sales", "billed", "58.54", "0.06", "3.51"),
+    ]
+
+
+def test_a_discount_of_a_tax_inclusive_price_is_split_like_the_price() -> None:
+    world = TaxWorld()
+    world.account("ACME")
+    world.offering("bundle", product_type="mpls", mrc="109.00", tax_inclusive=True)
+    world.offering("port", product_type="mpls", mrc="100.00")
+    world.bundle("B1", offerings=["bundle", "port"], percent="10")
+    for product_id, offering in (("P", "bundle"), ("Q", "port")):
+        world.product(product_id, account="ACME", offering=offering, site_a="S-PA",
+                      activated=day(4, 1), bundle="B1")  # fmt: skip
+    engine = TaxEngine(tables(rule("pa-9", "US-PA", "state_sales", rate_percent="9")))
+
+    bill = world.only_bill(engine, date(2026, 4, 1))
+
+    # P: 109.00 including 9 %: 100.00 + 9.00. Its bundle discount, 10 % of the price, is 10.90
+    # including tax too: -10.00 + -0.90. The customer pays 98.10 for P: 90.00 + 8.10.
+    # Q: 100.00 + 9 % = 9.00; its discount -10.00, tax excluded, with -0.90 of tax on top.
+    assert [
+        (line.circuit_id, line.charge_type.value, str(line.amount.amount),
+         str(line.tax_amount.amount), line.tax_inclusive)
+        for line in bill.lines
+    ] == [
+        ("CKT-P", "recurring", "100.00", "9.00", True),
+        ("CKT-P", "discount", "-10.00", "-0.90", True),
+        ("CKT-Q", "recurring", "100.00", "9.00", False),
+        ("CKT-Q", "discount", "-10.00", "-0.90", False),
+    ]  # fmt: skip
+    assert (str(bill.tax_excluded_amount), str(bill.tax_amount), str(bill.amount_due)) == (
+        "180.00 USD", "16.20 USD", "196.20 USD",
+    )  # fmt: skip
+
+
 def test_an_inclusive_invoice_from_compute_bills() -> None:
     world = TaxWorld()
     world.account("ACME")

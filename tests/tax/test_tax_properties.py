@@ -130,3 +130,50 @@ def test_the_order_of_rows_does_not_change_the_taxes(
     lines = [world.line("SIP-1", _amount(amount)) for amount in amounts_minor]
 
     assert world.tax(_engine(rules, percent), lines) == world.tax(_engine(shuffled, percent), lines)
+
+
+@given(
+    st.decimals(min_value=0, max_value=100, places=3),
+    st.lists(AMOUNTS_MINOR, min_size=1, max_size=6),
+    st.integers(min_value=0, max_value=10**7),
+    st.randoms(),
+)
+def test_an_invoice_cap_bounds_the_net_tax_of_the_bill_in_any_order(
+    rate: Decimal, amounts_minor: list[int], cap_minor: int, shuffler: random.Random
+) -> None:
+    cap = _amount(cap_minor)
+    capped = rule("pa-capped", "US-PA", "state_sales", rate_percent=str(rate),
+                  cap_per_invoice=cap, currency="USD")  # fmt: skip
+    world = _world()
+    lines = [world.line("SIP-1", _amount(amount)) for amount in amounts_minor]
+    shuffled = list(lines)
+    shuffler.shuffle(shuffled)
+    uncapped, _ = world.tax(_engine([rule("pa", "US-PA", "state_sales", rate_percent=str(rate))],
+                                    "0"), lines)  # fmt: skip
+
+    def net(taxed: tuple[AppliedBillingRate, ...]) -> Decimal:
+        return sum((line.tax_amount.amount for line in taxed), Decimal(0))
+
+    in_order, _ = world.tax(_engine([capped], "0"), lines)
+    reordered, _ = world.tax(_engine([capped], "0"), shuffled)
+
+    # The capped net total is the uncapped one, or the cap when that is less, in any order; no
+    # line's tax grows and no credit's tax shrinks.
+    assert net(in_order) == net(reordered) == min(net(uncapped), Decimal(cap))
+    for before, after in zip(uncapped, in_order, strict=True):
+        assert abs(after.tax_amount.amount) <= abs(before.tax_amount.amount)
+        assert after.tax_amount.amount < 0 or before.tax_amount.amount >= 0
+
+
+@given(rule_sets(), AMOUNTS_MINOR)
+def test_the_interstate_and_intrastate_parts_add_up_to_the_charge(
+    drawn: tuple[list[dict[str, Any]], str], amount_minor: int
+) -> None:
+    world = _world()
+    (line,), _ = world.tax(_engine(*drawn), [world.line("SIP-1", _amount(amount_minor))])
+
+    # us-usf taxes the interstate part, phl-local (a tiered tax, no base taxes) the rest; a rule
+    # is left off the line when its part is zero.
+    parts = {tax.rule_id: tax.taxable_amount.amount for tax in line.taxes}
+    interstate, intrastate = parts.get("us-usf", Decimal(0)), parts.get("phl-local", Decimal(0))
+    assert interstate + intrastate == line.amount.amount

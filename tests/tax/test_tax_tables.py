@@ -65,6 +65,62 @@ def test_rows_of_one_tax_that_cannot_meet_on_a_line_are_accepted() -> None:
     assert len(found.rules) == 8
 
 
+def test_a_wholesale_row_and_a_retail_row_cannot_meet_on_a_line() -> None:
+    # A wholesale customer always buys for resale, so no line is both of a wholesale customer and
+    # a retail sale: the rows are accepted.
+    found = tables(
+        rule("pa-wholesale", "US-PA", "state_sales", rate_percent="1",
+             customer_classes=["wholesale"]),
+        rule("pa-retail", "US-PA", "state_sales", rate_percent="6", sale_types=["retail"]),
+    )  # fmt: skip
+
+    assert [rule.id for rule in found.rules] == ["pa-retail", "pa-wholesale"]
+
+
+def test_a_wholesale_row_and_a_resale_row_overlap() -> None:
+    found = problems(
+        rule("pa-wholesale", "US-PA", "state_sales", rate_percent="1",
+             customer_classes=["wholesale", "business"]),
+        rule("pa-resale", "US-PA", "state_sales", rate_percent="2", sale_types=["resale"]),
+    )  # fmt: skip
+
+    # Only a wholesale customer's lines are sales for resale: that is where the rows meet.
+    assert found == (
+        "test.yaml: rules[0] and rules[1] overlap for (US-PA, state_sales, any, wholesale, "
+        "resale, any): 2026-01-01..open and 2026-01-01..open",
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"cap_per_line": "0.125", "currency": "USD"},
+         "rules[0].cap_per_line: 0.125 has more decimals than USD's 2"),
+        ({"cap_per_invoice": "10.5", "currency": "JPY"},
+         "rules[0].cap_per_invoice: 10.5 has more decimals than JPY's 0"),
+    ],
+)  # fmt: skip
+def test_a_cap_finer_than_the_currency_is_refused(fields: dict[str, str], expected: str) -> None:
+    found = problems(rule("pa", "US-PA", "state_sales", rate_percent="6", **fields))
+
+    assert found == (f"test.yaml: {expected}",)
+
+
+def test_a_fixed_amount_finer_than_the_currency_is_refused() -> None:
+    found = problems(
+        rule("fee", "US-PA", "invoice_fee", "fixed_per_invoice", amount="1.005", currency="USD"),
+        rule("brackets", "US-PA", "license_fee", "bracket", currency="USD",
+             brackets=[{"up_to": "50", "amount": "1.001"}, {"up_to": None, "amount": "2.50"}]),
+        # Per-line and per-minute amounts are rates per unit: their tax is rounded at the line.
+        rule("minutes", "US-PA", "minutes_fee", "per_minute", amount="0.0025", currency="USD"),
+    )  # fmt: skip
+
+    assert found == (
+        "test.yaml: rules[0].amount: 1.005 has more decimals than USD's 2",
+        "test.yaml: rules[1].brackets[0].amount: 1.001 has more decimals than USD's 2",
+    )
+
+
 def test_a_tax_on_tax_cycle_is_refused_naming_the_rows() -> None:
     found = problems(
         rule("sales", "US-PA", "state_sales", rate_percent="6", base_taxes=["gross_receipts"]),

@@ -6,6 +6,12 @@ the agreement's `discount_percent` of what is left (all the product's rounded re
 the bundle discount). Each discount is one DISCOUNT line per product, rounded once with the
 account's rounding mode. Credits for unused prepaid time count as (negative) recurring lines, so
 a credit also gives back the matching part of the discount taken on the advance charge.
+
+Tax-inclusive prices: a discount of charges whose price includes its taxes is a part of that
+price, taxes included. Such charges are discounted apart from the product's tax-excluded ones (so
+a product with both gets two lines of each discount), and their discount lines carry the
+breakdown kind `TAX_INCLUSIVE_DISCOUNT_KIND`, which tells the tax step to split them like the
+prices they discount.
 """
 
 from collections.abc import Mapping, Sequence
@@ -20,6 +26,9 @@ from tollway.money import MONEY_CONTEXT
 from tollway.pricing import BreakdownLine
 
 DISCOUNT_KIND = "discount"
+TAX_INCLUSIVE_DISCOUNT_KIND = "discount_tax_inclusive"
+"""The breakdown kind of a discount of tax-inclusive prices (the tax step splits it like them)."""
+_TAX_INCLUSIVE_DETAIL = ":tax_inclusive"
 
 
 def _bundle_of(product: Product, context: AccountContext) -> Bundle | None:
@@ -39,6 +48,11 @@ def _in_bundle(charge: Charge, bundle: Bundle, context: AccountContext) -> bool:
     return offering_price is not None and offering_price.offering_id in bundle.offering_ids
 
 
+def _is_tax_inclusive(charge: Charge, context: AccountContext) -> bool:
+    offering_price = context.price_index.get(charge.price_id or "")
+    return offering_price is not None and offering_price.tax_inclusive
+
+
 def _discount(
     product: Product,
     discounted: Sequence[Charge],
@@ -48,9 +62,11 @@ def _discount(
     name: str,
     detail: str,
     context: AccountContext,
+    tax_inclusive: bool,
 ) -> Charge:
     """A negative line of `percent` % of `base` (the rounded amounts of `discounted`)."""
     precise = MONEY_CONTEXT.minus(percent_of(base, percent))
+    kind = TAX_INCLUSIVE_DISCOUNT_KIND if tax_inclusive else DISCOUNT_KIND
     return Charge(
         billing_account_id=product.billing_account_id,
         charge_type=ChargeType.DISCOUNT,
@@ -62,13 +78,27 @@ def _discount(
         amount=context.rounded(precise),
         product_id=product.id,
         circuit_id=product.circuit_id,
-        breakdown=(BreakdownLine(DISCOUNT_KIND, f"{percent}% of {base}", base, percent, precise),),
-        detail=detail,
+        breakdown=(BreakdownLine(kind, f"{percent}% of {base}", base, percent, precise),),
+        detail=detail + (_TAX_INCLUSIVE_DETAIL if tax_inclusive else ""),
     )
 
 
 def _product_discounts(
     product: Product, charges: Sequence[Charge], context: AccountContext
+) -> list[Charge]:
+    """The product's discounts: of its tax-excluded charges, then of its tax-inclusive ones."""
+    found: list[Charge] = []
+    for tax_inclusive in (False, True):
+        group = [
+            charge for charge in charges if _is_tax_inclusive(charge, context) is tax_inclusive
+        ]
+        if group:
+            found.extend(_group_discounts(product, group, context, tax_inclusive=tax_inclusive))
+    return found
+
+
+def _group_discounts(
+    product: Product, charges: Sequence[Charge], context: AccountContext, *, tax_inclusive: bool
 ) -> list[Charge]:
     found: list[Charge] = []
     remainder = sum((charge.amount for charge in charges), Decimal(0))
@@ -85,6 +115,7 @@ def _product_discounts(
                 name=f"Bundle discount: {bundle.name} ({bundle.discount_percent}%)",
                 detail=f"bundle:{bundle.id}",
                 context=context,
+                tax_inclusive=tax_inclusive,
             )
             found.append(bundle_line)
             remainder += bundle_line.amount
@@ -99,6 +130,7 @@ def _product_discounts(
                 name=f"Contract discount: {agreement.name} ({agreement.discount_percent}%)",
                 detail=f"contract:{agreement.id}",
                 context=context,
+                tax_inclusive=tax_inclusive,
             )
         )
     return found

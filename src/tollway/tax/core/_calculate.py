@@ -1,11 +1,17 @@
 """The taxes of one line: the rules in force for the bill, chosen for the line, computed in
 evaluation order, rounded at the tax line, capped, and exempted where a certificate covers them.
 
-Rounding: a tax's taxable amount (the line's share, plus the taxes in its base) is rounded to the
+Portions: the interstate part of a line is its amount times its interstate share, rounded once
+to the currency's minor unit (`PORTION_ROUNDING_MODE`); the intrastate part is the rest, so the
+two always add up to the line. Minutes are split the same way, to 10^-9 of a minute.
+
+Rounding: a tax's taxable amount (the line's part, plus the taxes in its base) is rounded to the
 currency's minor unit with the rule's mode, and the tax is computed from that printed taxable
 amount and rounded again with the same mode, so anyone can recompute it from the invoice. Caps
-apply after rounding. A rate, bracket or tier tax of a negative line is the mirror of the tax of
-the positive line; fixed and per-line fees only ride on positive lines.
+apply after rounding: the line cap here, the invoice cap as the most each line's tax may be
+(`InvoiceState.limits`, set by the engine from the whole bill). A rate, bracket or tier tax of a
+negative line is the mirror of the tax of the positive line; fixed and per-line fees only ride on
+positive lines.
 """
 
 from collections.abc import Mapping, Sequence
@@ -16,7 +22,14 @@ from typing import Final
 
 from tollway.accounts import BillingAccount, Party
 from tollway.billing import AppliedTax, TaxTreatment
-from tollway.money import MONEY_CONTEXT, Currency, Money, plain_decimal, round_decimal
+from tollway.money import (
+    MONEY_CONTEXT,
+    Currency,
+    Money,
+    RoundingMode,
+    plain_decimal,
+    round_decimal,
+)
 from tollway.tax.core._model import (
     PERCENT,
     Calculation,
@@ -31,6 +44,8 @@ from tollway.tax.core._place import LineFacts
 
 UNITS_DECIMALS: Final = 9
 """Per-minute units (minutes times the taxed share) are kept to 10^-9 of a minute."""
+PORTION_ROUNDING_MODE: Final = RoundingMode.HALF_UP
+"""How a line's interstate part (amount or minutes) is rounded; the intrastate part is the rest."""
 CAPPED_SUFFIX: Final = "_capped"
 """Appended to an applied tax's `calculation` when a rate, line or invoice cap bound it."""
 
@@ -43,8 +58,9 @@ class BillContext:
     currency: Currency
     billing_account_id: str
     rules: tuple[TaxRule, ...]
-    """In force on the bill date, for the party's customer class and sale type, in order."""
-    bill_date: date
+    """In force on the tax point, for the party's customer class and sale type, in order."""
+    tax_point: date
+    """The bill date, or for adjustments the date of the bill they correct."""
     certificates: Mapping[str, tuple[ExemptionCertificate, ...]]
     """By billing account id (each applies on the days it is valid)."""
     rule_chains: Mapping[str, frozenset[str]]
@@ -58,39 +74,38 @@ def bill_context(
     *,
     account: BillingAccount,
     party: Party,
-    bill_date: date,
+    tax_point: date,
 ) -> BillContext:
-    """The bill's view of the tables: the tax point is the bill date."""
+    """The bill's view of the tables at a tax point (the bill date, or the date of the bill an
+    adjustment corrects)."""
     sale_type = SaleType.of(party.customer_class)
     rules = tuple(
         rule
         for rule in tables.rules
-        if rule.is_valid_on(bill_date)
+        if rule.is_valid_on(tax_point)
         and (not rule.customer_classes or party.customer_class in rule.customer_classes)
         and (not rule.sale_types or sale_type in rule.sale_types)
     )
     return BillContext(
-        tables, account.currency, account.id, rules, bill_date, certificates, rule_chains
+        tables, account.currency, account.id, rules, tax_point, certificates, rule_chains
     )
 
 
 @dataclass(slots=True)
 class InvoiceState:
-    """What earlier lines of the bill used up: invoice caps, fixed fees, per-line fees."""
+    """What earlier lines of the bill used up (fixed fees, per-line fees), and the most a rule's
+    tax may be on a line under the rule's invoice cap (`limits`, by rule id and line id)."""
 
-    levied_by_rule: dict[str, Decimal] = field(default_factory=dict)
+    limits: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
     fixed_charged: set[str] = field(default_factory=set)
     lines_charged: set[tuple[str, str]] = field(default_factory=set)
 
     def record(self, taxes: Sequence[tuple[TaxRule, AppliedTax]], facts: LineFacts) -> None:
-        for rule, tax in taxes:
+        for rule, _ in taxes:
             if rule.calculation is Calculation.FIXED_PER_INVOICE:
                 self.fixed_charged.add(rule.id)
             if rule.calculation is Calculation.PER_LINE and facts.product_id is not None:
                 self.lines_charged.add((rule.id, facts.product_id))
-            if tax.treatment is not TaxTreatment.EXEMPT:
-                levied = self.levied_by_rule.get(rule.id, Decimal(0))
-                self.levied_by_rule[rule.id] = levied + tax.tax_amount.amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,32 +167,50 @@ def _on_amount(rule: TaxRule, base: Decimal, currency: Currency) -> _Computed:
     return _tiered(rule, base, currency)
 
 
-def _share(rule: TaxRule, facts: LineFacts) -> Decimal:
+def portion_of(
+    value: Decimal, *, interstate_share: Decimal, portion: Portion, decimals: int
+) -> Decimal:
+    """The part of `value` (an amount, or minutes) a rule of `portion` taxes: the interstate part
+    rounded to `decimals` with `PORTION_ROUNDING_MODE`, the intrastate part the rest, or the whole.
+
+    >>> share = Decimal("0.649")
+    >>> [portion_of(Decimal("5.00"), interstate_share=share, portion=portion, decimals=2)
+    ...  for portion in (Portion.INTERSTATE, Portion.INTRASTATE, Portion.WHOLE)]
+    [Decimal('3.25'), Decimal('1.75'), Decimal('5.00')]
+    """
+    if portion is Portion.WHOLE:
+        return value
+    interstate = round_decimal(
+        MONEY_CONTEXT.multiply(value, interstate_share), decimals=decimals,
+        mode=PORTION_ROUNDING_MODE,
+    )  # fmt: skip
+    return interstate if portion is Portion.INTERSTATE else value - interstate
+
+
+def _has_share(rule: TaxRule, facts: LineFacts) -> bool:
     if rule.portion is Portion.INTERSTATE:
-        return facts.interstate_share
+        return facts.interstate_share != 0
     if rule.portion is Portion.INTRASTATE:
-        return Decimal(1) - facts.interstate_share
-    return Decimal(1)
+        return facts.interstate_share != 1
+    return True
 
 
 def _per_unit(
-    rule: TaxRule, facts: LineFacts, amount: Decimal, share: Decimal, state: InvoiceState,
-    currency: Currency,
+    rule: TaxRule, facts: LineFacts, taxable: Decimal, state: InvoiceState, currency: Currency,
+    *, positive: bool,
 ) -> _Computed | None:  # fmt: skip
     """Fixed, per-line and per-minute fees: an amount times a count of units. Fixed and per-line
     fees ride on positive lines only."""
     assert rule.amount is not None
-    taxable = _round(MONEY_CONTEXT.multiply(amount, share), rule, currency)
     if rule.calculation is Calculation.PER_MINUTE:
         if not facts.minutes:
             return None
-        units = plain_decimal(
-            round_decimal(
-                MONEY_CONTEXT.multiply(facts.minutes, share), decimals=UNITS_DECIMALS,
-                mode=rule.rounding,
-            )
+        minutes = portion_of(
+            facts.minutes, interstate_share=facts.interstate_share, portion=rule.portion,
+            decimals=UNITS_DECIMALS,
         )  # fmt: skip
-    elif amount <= 0:
+        units = plain_decimal(round_decimal(minutes, decimals=UNITS_DECIMALS, mode=rule.rounding))
+    elif not positive:
         return None
     elif rule.calculation is Calculation.FIXED_PER_INVOICE:
         if rule.id in state.fixed_charged:
@@ -193,14 +226,13 @@ def _per_unit(
     return _Computed(taxable, rule.amount, tax, units=units)
 
 
-def _capped(rule: TaxRule, computed: _Computed, state: InvoiceState) -> _Computed:
+def _capped(rule: TaxRule, computed: _Computed, facts: LineFacts, state: InvoiceState) -> _Computed:
     tax, capped = computed.tax, computed.capped
     if rule.cap_per_line is not None and abs(tax) > rule.cap_per_line:
         tax, capped = _signed(rule.cap_per_line, tax < 0), True
-    if rule.cap_per_invoice is not None and tax > 0:
-        room = max(rule.cap_per_invoice - state.levied_by_rule.get(rule.id, Decimal(0)), Decimal(0))
-        if tax > room:
-            tax, capped = room, True
+    limit = state.limits.get((rule.id, facts.line_id))
+    if limit is not None and tax > limit:
+        tax, capped = limit, True
     if (tax, capped) == (computed.tax, computed.capped):
         return computed
     return _Computed(computed.taxable, computed.rate, tax, computed.units, capped)
@@ -209,7 +241,7 @@ def _capped(rule: TaxRule, computed: _Computed, state: InvoiceState) -> _Compute
 def _certificate(
     rule: TaxRule, facts: LineFacts, context: BillContext
 ) -> ExemptionCertificate | None:
-    """The first certificate (by id) valid on the bill date, held by the line's account or one
+    """The first certificate (by id) valid on the tax point, held by the line's account or one
     above it, that covers the rule's tax type and level in the rule's jurisdiction or one it lies
     in."""
     if not rule.exemptible:
@@ -218,7 +250,7 @@ def _certificate(
     for account_id in facts.account_ids:
         for certificate in context.certificates.get(account_id, ()):
             if (
-                certificate.is_valid_on(context.bill_date)
+                certificate.is_valid_on(context.tax_point)
                 and rule.tax_type in certificate.tax_types
                 and rule.level in certificate.levels
                 and certificate.issuing_jurisdiction_id in chain
@@ -248,13 +280,15 @@ def _compute(
     rule: TaxRule, facts: LineFacts, amount: Decimal, levied: Mapping[str, Decimal],
     context: BillContext, state: InvoiceState,
 ) -> _Computed | None:  # fmt: skip
-    share = _share(rule, facts)
-    if share == 0:
+    if not _has_share(rule, facts):
         return None
     _check_currency(rule, context)
+    taxable = portion_of(
+        amount, interstate_share=facts.interstate_share, portion=rule.portion,
+        decimals=context.currency.minor_units,
+    )  # fmt: skip
     if not rule.calculation.is_on_amount:
-        return _per_unit(rule, facts, amount, share, state, context.currency)
-    taxable = _round(MONEY_CONTEXT.multiply(amount, share), rule, context.currency)
+        return _per_unit(rule, facts, taxable, state, context.currency, positive=amount > 0)
     base = taxable + sum((levied.get(tax_type, Decimal(0)) for tax_type in rule.base_taxes),
                          Decimal(0))  # fmt: skip
     if base == 0:
@@ -262,9 +296,17 @@ def _compute(
     return _on_amount(rule, base, context.currency)
 
 
+def _treatment(
+    rule: TaxRule, certificate: ExemptionCertificate | None, absorbed: frozenset[str]
+) -> TaxTreatment:
+    if certificate is not None:
+        return TaxTreatment.EXEMPT
+    return TaxTreatment.CARRIER_ABSORBED if rule.id in absorbed else rule.treatment
+
+
 def _applied(
     rule: TaxRule, computed: _Computed, certificate: ExemptionCertificate | None,
-    currency: Currency,
+    currency: Currency, treatment: TaxTreatment,
 ) -> AppliedTax:  # fmt: skip
     return AppliedTax(
         tax_category=rule.tax_type,
@@ -275,7 +317,7 @@ def _applied(
         jurisdiction_level=rule.level.value,
         name=rule.name,
         rule_id=rule.id,
-        treatment=rule.treatment if certificate is None else TaxTreatment.EXEMPT,
+        treatment=treatment,
         calculation=rule.calculation.value + (CAPPED_SUFFIX if computed.capped else ""),
         units=computed.units,
         exemption_certificate_id=None if certificate is None else certificate.id,
@@ -283,10 +325,16 @@ def _applied(
 
 
 def line_taxes(
-    facts: LineFacts, amount: Decimal, context: BillContext, state: InvoiceState
+    facts: LineFacts,
+    amount: Decimal,
+    context: BillContext,
+    state: InvoiceState,
+    *,
+    absorbed: frozenset[str] = frozenset(),
 ) -> tuple[tuple[TaxRule, AppliedTax], ...]:
     """The taxes of a line of `amount` (its taxable, tax-excluded amount), in evaluation order,
-    given what the bill's earlier lines used up (`state`, read only: `InvoiceState.record`)."""
+    given what the bill's earlier lines used up (`state`, read only: `InvoiceState.record`). The
+    rules in `absorbed` (fees a tax-inclusive price cannot carry) are carrier-absorbed."""
     levied: dict[str, Decimal] = {}
     found: list[tuple[TaxRule, AppliedTax]] = []
     for rule in context.rules:
@@ -295,9 +343,10 @@ def line_taxes(
         computed = _compute(rule, facts, amount, levied, context, state)
         if computed is None:
             continue
-        computed = _capped(rule, computed, state)
+        computed = _capped(rule, computed, facts, state)
         certificate = _certificate(rule, facts, context)
         if certificate is None:
             levied[rule.tax_type] = levied.get(rule.tax_type, Decimal(0)) + computed.tax
-        found.append((rule, _applied(rule, computed, certificate, context.currency)))
+        treatment = _treatment(rule, certificate, absorbed)
+        found.append((rule, _applied(rule, computed, certificate, context.currency, treatment)))
     return tuple(found)

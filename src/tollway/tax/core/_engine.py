@@ -1,6 +1,13 @@
-"""`TaxEngine`: the local rules engine behind the billing tax step, and the `TaxProvider` seam."""
+"""`TaxEngine`: the local rules engine behind the billing tax step, and the `TaxProvider` seam.
 
-from collections.abc import Sequence
+A bill is taxed in one pass over its lines in bill order (fixed and per-line fees ride on the
+first positive line they select), and, when a rule's invoice cap binds, again with each line's
+share of the cap fixed (`invoice_cap_limits`): the cap bounds the rule's net total on the bill
+whatever the order of its lines, and tax-on-tax bases and tax-inclusive splits see the capped
+amounts.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -13,15 +20,27 @@ from tollway.billing import (
     BillingInputs,
     TaxCalculator,
     TaxItem,
+    TaxTreatment,
 )
 from tollway.money import Currency, Money, sum_money
 from tollway.tax.core._account_data import check_account_data
 from tollway.tax.core._calculate import BillContext, InvoiceState, bill_context, line_taxes
-from tollway.tax.core._model import ExemptionCertificate, TaxAccountData, TaxError, TaxTables
-from tollway.tax.core._place import LineFacts, Placement, studies_by_account
+from tollway.tax.core._model import (
+    Calculation,
+    ExemptionCertificate,
+    TaxAccountData,
+    TaxError,
+    TaxRule,
+    TaxTables,
+)
+from tollway.tax.core._place import LineFacts, Placement, studies_by_account, tax_point
 
 NO_ACCOUNT_DATA: Final = TaxAccountData()
 """No certificates and no traffic studies."""
+cap_passes_max: Final = 4
+"""Passes over a bill to fix the lines' shares of invoice caps: one finds the rules whose net
+total is above the cap; a further one is needed only when capping one rule (on a tax-inclusive
+line, whose net then grows) lifts another above its cap."""
 
 
 class TaxProvider(TaxCalculator, Protocol):
@@ -52,8 +71,9 @@ def _billed(taxes: Sequence[AppliedTax], currency: Currency) -> Decimal:
 class TaxEngine:
     """The local tax rules engine over `TaxTables` and the accounts' certificates and studies.
 
-    The tax point is the bill date: the rules and certificates in force on it apply to every line
-    of the bill. Deterministic; lines keep their ids and order.
+    The tax point is the bill date: the rules, certificates and traffic studies in force on it
+    apply to the lines of the bill; an adjustment of an issued bill is taxed at the tax point of
+    the bill it corrects (`tax_point`). Deterministic; lines keep their ids and order.
 
     >>> from datetime import UTC, datetime
     >>> from tollway.billing import compute_bills
@@ -73,7 +93,9 @@ class TaxEngine:
     ([('51.61 USD', '3.10 USD'), ('100.00 USD', '6.00 USD')], '160.71 USD')
     """
 
-    __slots__ = ("_certificates", "_rule_chains", "_studies", "account_data", "tables")
+    __slots__ = (
+        "_capped_rules", "_certificates", "_rule_chains", "_studies", "account_data", "tables",
+    )  # fmt: skip
 
     def __init__(self, tables: TaxTables, *, account_data: TaxAccountData = NO_ACCOUNT_DATA):
         check_account_data(tables, account_data)
@@ -88,6 +110,9 @@ class TaxEngine:
             rule.id: frozenset(found.id for found in tables.chain(rule.jurisdiction_id))
             for rule in tables.rules
         }
+        self._capped_rules = {
+            rule.id: rule for rule in tables.rules if rule.cap_per_invoice is not None
+        }
 
     def apply(
         self,
@@ -99,14 +124,48 @@ class TaxEngine:
         bill_date: date,
     ) -> tuple[tuple[AppliedBillingRate, ...], tuple[TaxItem, ...]]:
         """The lines with their taxes, and the bill's tax items (BILLED taxes only)."""
-        context = bill_context(
-            self.tables, self._certificates, self._rule_chains,
-            account=account, party=party, bill_date=bill_date,
-        )  # fmt: skip
-        placement = Placement(self.tables, self._studies, inputs, bill_date=bill_date)
-        state = InvoiceState()
+        bill = _Bill(self, account=account, party=party, inputs=inputs, bill_date=bill_date)
+        limits: dict[tuple[str, str], Decimal] = {}
+        taxed = bill.taxed(lines, limits=limits)
+        for _ in range(cap_passes_max):
+            more = invoice_cap_limits(taxed, self._capped_rules)
+            if not more:
+                break
+            limits.update(more)
+            taxed = bill.taxed(lines, limits=limits)
+        assert not invoice_cap_limits(taxed, self._capped_rules), "invoice caps hold"
+        _check(lines, taxed)
+        return tuple(taxed), tax_items(taxed, account.currency)
+
+
+class _Bill:
+    """One bill's taxing: its contexts and placements per tax point, built when first needed."""
+
+    def __init__(
+        self,
+        engine: TaxEngine,
+        *,
+        account: BillingAccount,
+        party: Party,
+        inputs: BillingInputs,
+        bill_date: date,
+    ) -> None:
+        self.engine = engine
+        self.account = account
+        self.party = party
+        self.inputs = inputs
+        self.bill_date = bill_date
+        self.at_point: dict[date, tuple[BillContext, Placement]] = {}
+
+    def taxed(
+        self, lines: Sequence[AppliedBillingRate], *, limits: Mapping[tuple[str, str], Decimal]
+    ) -> list[AppliedBillingRate]:
+        """Every line with its taxes, in bill order, each line's tax of a capped rule at most its
+        limit (by rule id and line id)."""
+        state = InvoiceState(limits=limits)
         taxed: list[AppliedBillingRate] = []
         for line in lines:
+            context, placement = self._at(self._tax_point(line))
             facts = placement.facts(line)
             if facts.tax_inclusive:
                 taxed.append(_split_inclusive(line, facts, context, state))
@@ -114,8 +173,54 @@ class TaxEngine:
                 found = line_taxes(facts, line.amount.amount, context, state)
                 state.record(found, facts)
                 taxed.append(replace(line, taxes=tuple(tax for _, tax in found)))
-        _check(lines, taxed)
-        return tuple(taxed), tax_items(taxed, account.currency)
+        return taxed
+
+    def _tax_point(self, line: AppliedBillingRate) -> date:
+        owner = self.inputs.accounts.get(line.billing_account_id, self.account)
+        return tax_point(line, bill_date=self.bill_date, time_zone=owner.time_zone)
+
+    def _at(self, point: date) -> tuple[BillContext, Placement]:
+        found = self.at_point.get(point)
+        if found is None:
+            engine = self.engine
+            context = bill_context(
+                engine.tables, engine._certificates, engine._rule_chains,
+                account=self.account, party=self.party, tax_point=point,
+            )  # fmt: skip
+            placement = Placement(engine.tables, engine._studies, self.inputs, tax_point=point)
+            found = self.at_point[point] = (context, placement)
+        return found
+
+
+def invoice_cap_limits(
+    lines: Sequence[AppliedBillingRate], capped_rules: Mapping[str, TaxRule]
+) -> dict[tuple[str, str], Decimal]:
+    """For each rule whose invoice cap the bill's net total of its taxes exceeds: the most its
+    tax may be on each line with a positive one (by rule id and line id). Its credits' negative
+    taxes stand; the positive ones keep their amounts in bill order while the cap (plus what the
+    credits give back) lasts, and the rest is taken off the later ones. Exempted taxes do not
+    count."""
+    taxes: dict[str, list[tuple[str, Decimal]]] = {}
+    for line in lines:
+        for tax in line.taxes:
+            rule_id = tax.rule_id or ""
+            if rule_id in capped_rules and tax.treatment is not TaxTreatment.EXEMPT:
+                taxes.setdefault(rule_id, []).append((line.id, tax.tax_amount.amount))
+    limits: dict[tuple[str, str], Decimal] = {}
+    for rule_id in sorted(taxes):
+        cap = capped_rules[rule_id].cap_per_invoice
+        assert cap is not None, f"{rule_id}: a capped rule has an invoice cap"
+        if sum(amount for _, amount in taxes[rule_id]) <= cap:
+            continue
+        room = cap - sum(amount for _, amount in taxes[rule_id] if amount < 0)
+        for line_id, amount in taxes[rule_id]:
+            if amount > 0:
+                limits[(rule_id, line_id)] = min(amount, room)
+                room -= limits[(rule_id, line_id)]
+    return limits
+
+
+_FEES: Final = frozenset({Calculation.FIXED_PER_INVOICE, Calculation.PER_LINE})
 
 
 def _split_inclusive(
@@ -125,34 +230,52 @@ def _split_inclusive(
 
     The taxable amount is the largest whole number of minor units whose billed taxes still fit in
     the price; what the taxes' rounding leaves over (a minor unit or so) goes to the net amount.
+    A fixed or per-line fee the price cannot carry even on the smallest net is carrier-absorbed;
+    a price below the other taxes it carries whatever its net (per-minute fees) is refused.
     """
     priced = line.amount.amount
     minor_unit = context.currency.minor_unit
     negative = priced < 0
     most = int(abs(priced).scaleb(context.currency.minor_units))
 
-    def fits(units: int) -> bool:
-        taxable = minor_unit * (-units if negative else units)
-        taxes = line_taxes(facts, taxable, context, state)
-        return abs(taxable + _billed([tax for _, tax in taxes], context.currency)) <= abs(priced)
+    def taxable_of(units: int) -> Decimal:
+        return minor_unit * (-units if negative else units)
 
-    if not fits(0):
+    def taxes_at(units: int, absorbed: frozenset[str]) -> tuple[tuple[TaxRule, AppliedTax], ...]:
+        return line_taxes(facts, taxable_of(units), context, state, absorbed=absorbed)
+
+    def fits(units: int, absorbed: frozenset[str]) -> bool:
+        billed = _billed([tax for _, tax in taxes_at(units, absorbed)], context.currency)
+        return abs(taxable_of(units) + billed) <= abs(priced)
+
+    absorbed: frozenset[str] = frozenset()
+    if most > 0 and not fits(1, absorbed):
+        absorbed = frozenset(
+            rule.id for rule, tax in taxes_at(1, absorbed)
+            if rule.calculation in _FEES and tax.is_billed
+        )  # fmt: skip
+    if not fits(0, absorbed):
         raise TaxError(
             f"line {line.id} ({line.name}): its tax-inclusive price {line.amount} is less than "
             "the taxes it carries whatever its net amount"
         )
-    low, high = 0, most
-    while low < high:
-        middle = (low + high + 1) // 2
-        low, high = (middle, high) if fits(middle) else (low, middle - 1)
-    taxable = minor_unit * (-low if negative else low)
-    found = line_taxes(facts, taxable, context, state)
+    found = taxes_at(_largest(most, lambda units: fits(units, absorbed)), absorbed)
     state.record(found, facts)
     taxes = tuple(tax for _, tax in found)
     net = Money(priced - _billed(taxes, context.currency), context.currency)
     split = replace(line, amount=net, taxes=taxes, tax_inclusive=True)
     assert split.amount + split.tax_amount == line.amount, f"{line.id}: inclusive split"
     return split
+
+
+def _largest(most: int, fits: Callable[[int], bool]) -> int:
+    """The largest count of minor units from 0 to `most` that fits (0 fits; fitting is
+    monotonic)."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return low
 
 
 def _check(lines: Sequence[AppliedBillingRate], taxed: Sequence[AppliedBillingRate]) -> None:

@@ -5,9 +5,11 @@ from collections.abc import Iterable, Sequence
 from itertools import combinations, pairwise
 from typing import Final
 
-from tollway.tax.core._model import TaxRule
+from tollway.accounts import CustomerClass
+from tollway.tax.core._model import SaleType, TaxRule
 
 _ANY: Final = "any"
+_EVERY_CLASS: Final = frozenset(CustomerClass)
 
 
 def _common(first: Iterable[object], second: Iterable[object]) -> str | None:
@@ -20,6 +22,32 @@ def _common(first: Iterable[object], second: Iterable[object]) -> str | None:
     return min(shared) if shared else None
 
 
+def _classes(rule: TaxRule) -> frozenset[CustomerClass]:
+    """The customer classes whose lines the rule can select: its customer classes (every one when
+    it lists none) whose sale type (`SaleType.of`) it selects."""
+    return frozenset(
+        customer_class
+        for customer_class in rule.customer_classes or _EVERY_CLASS
+        if not rule.sale_types or SaleType.of(customer_class) in rule.sale_types
+    )
+
+
+def _common_party(first: TaxRule, second: TaxRule) -> tuple[str, str] | None:
+    """A (customer class, sale type) both rules select, `any` where neither narrows it; None when
+    they have none in common (a wholesale customer's sales are always for resale)."""
+    shared = _classes(first) & _classes(second)
+    if not shared:
+        return None
+    by_class = bool(first.customer_classes or second.customer_classes)
+    by_sale = bool(first.sale_types or second.sale_types)
+    customer_class = min(shared) if by_class else None
+    if customer_class is not None:
+        sale_type = SaleType.of(customer_class).value if by_sale else _ANY
+        return customer_class.value, sale_type
+    sale_type = min(SaleType.of(found) for found in shared).value if by_sale else _ANY
+    return _ANY, sale_type
+
+
 def _validity(rule: TaxRule) -> str:
     return f"{rule.valid_from}..{rule.valid_to or 'open'}"
 
@@ -30,10 +58,10 @@ def _overlap(first: TaxRule, second: TaxRule) -> str | None:
         return None
     if second.valid_to is not None and first.valid_from >= second.valid_to:
         return None
+    party = _common_party(first, second)
     shared = [
         _common(first.service_types, second.service_types),
-        _common(first.customer_classes, second.customer_classes),
-        _common(first.sale_types, second.sale_types),
+        *(party or (None, None)),
         _common(first.charge_types, second.charge_types),
     ]
     if any(value is None for value in shared):

@@ -7,6 +7,12 @@ billing account's billing site, or the nearest ancestor's. A private line whose 
 another state is wholly interstate. Otherwise the interstate share is the account's traffic study
 for the service type, else the tables' safe-harbour percentage, else 0; for a private-line service
 the 10 % rule makes it all (more than 10 %) or nothing.
+
+A line is taxed as what it charges for: an adjustment of an issued bill as the charge type it
+corrects, a credit for unused prepaid time as the recurring charge it gives back, a discount of
+tax-inclusive prices as tax-inclusive. Its tax point is the bill's date, except for an adjustment
+of an issued bill (`related_bill_no`): the tax point of the bill it corrects, which was dated at
+the end of the period the adjustment covers (a local date of the line's account).
 """
 
 from collections.abc import Mapping, Sequence
@@ -14,8 +20,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Final
+from zoneinfo import ZoneInfo
 
-from tollway.billing import AppliedBillingRate, BillingInputs, ChargeType
+from tollway.accounts import BillingAccount
+from tollway.billing import AppliedBillingRate, BillingInputs, ChargeType, corrected_charge_type
+from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
+from tollway.billing._recurring import UNUSED_CREDIT_KIND
 from tollway.catalog import ProductOfferingPrice
 from tollway.inventory import Product
 from tollway.money import MONEY_CONTEXT
@@ -33,9 +43,11 @@ account_depth_max: Final = 32
 class LineFacts:
     """What the rules of one line are chosen and computed from."""
 
+    line_id: str
     service_type: str
     """The offering's product type (mpls, dia, sdwan, security, sip); "" without a product."""
     charge_type: ChargeType
+    """What the line charges for, as rules select it (`tax_charge_type`)."""
     product_id: str | None
     jurisdiction_ids: frozenset[str]
     """The line's location and every jurisdiction it lies in."""
@@ -69,6 +81,74 @@ def minutes_of(line: AppliedBillingRate) -> Decimal | None:
     return None
 
 
+def tax_charge_type(line: AppliedBillingRate) -> ChargeType:
+    """The charge type rules select a line by: an adjustment's is the charge type it corrects
+    (`corrected_charge_type`), a credit for unused prepaid time's is recurring, any other line's
+    its own.
+
+    >>> from datetime import UTC, datetime
+    >>> from tollway.money import Money
+    >>> from tollway.pricing import BreakdownLine
+    >>> march = datetime(2026, 3, 21, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    >>> unused = BreakdownLine("unused_credit", "11/31", Decimal(1), None, Decimal("-1100.00"))
+    >>> credit = AppliedBillingRate("l1", "A", ChargeType.CREDIT, "Unused time", *march,
+    ...     Decimal(1), Money.of("-1100.00", "USD"), Decimal("-1100.00"), breakdown=(unused,))
+    >>> tax_charge_type(credit).value
+    'recurring'
+    """
+    if line.charge_type is ChargeType.CREDIT and any(
+        step.kind == UNUSED_CREDIT_KIND for step in line.breakdown
+    ):
+        return ChargeType.RECURRING
+    return corrected_charge_type(line)
+
+
+def is_tax_inclusive(line: AppliedBillingRate, price: ProductOfferingPrice | None) -> bool:
+    """Whether a line's amount includes its taxes: its price is tax-inclusive, or it is a discount
+    of tax-inclusive prices (billing marks those with `TAX_INCLUSIVE_DISCOUNT_KIND`)."""
+    if line.charge_type is ChargeType.DISCOUNT:
+        return any(step.kind == TAX_INCLUSIVE_DISCOUNT_KIND for step in line.breakdown)
+    return price is not None and price.tax_inclusive
+
+
+def tax_point(line: AppliedBillingRate, *, bill_date: date, time_zone: str) -> date:
+    """The date whose rules, certificates and traffic studies tax a line: the bill date, or for
+    an adjustment of an issued bill the date of that bill, which was dated at the end of the
+    period the adjustment covers (`period_end`, as a local date in `time_zone`; never later than
+    the bill date).
+
+    >>> from datetime import UTC, datetime
+    >>> from tollway.money import Money
+    >>> may = datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+    >>> line = AppliedBillingRate("a1", "A", ChargeType.ADJUSTMENT, "Adjustment", *may,
+    ...     Decimal(1), Money.of("-50.00", "USD"), Decimal("-50.00"), related_bill_no="INV-7")
+    >>> tax_point(line, bill_date=date(2026, 7, 1), time_zone="UTC")
+    datetime.date(2026, 6, 1)
+    """
+    if line.related_bill_no is None:
+        return bill_date
+    return min(line.period_end.astimezone(ZoneInfo(time_zone)).date(), bill_date)
+
+
+def account_chain(account_id: str, accounts: Mapping[str, BillingAccount]) -> tuple[str, ...]:
+    """The account and the accounts above it, nearest first (whose certificates and traffic
+    studies cover it).
+
+    >>> from tollway.money import currency
+    >>> branch = BillingAccount("B", "p", "Branch", currency("USD"), 1, "UTC", parent_id="H")
+    >>> account_chain("B", {"B": branch})
+    ('B', 'H')
+    """
+    found = [account_id]
+    account = accounts.get(account_id)
+    while account is not None and account.parent_id is not None:
+        if account.parent_id in found or len(found) >= account_depth_max:
+            break
+        found.append(account.parent_id)
+        account = accounts.get(account.parent_id)
+    return tuple(found)
+
+
 def price_index(inputs: BillingInputs) -> dict[str, tuple[ProductOfferingPrice, str]]:
     """Every catalog price by id, with its offering's product type."""
     found: dict[str, tuple[ProductOfferingPrice, str]] = {}
@@ -80,7 +160,8 @@ def price_index(inputs: BillingInputs) -> dict[str, tuple[ProductOfferingPrice, 
 
 
 class Placement:
-    """Locates the lines of one bill (`facts`); built once per bill."""
+    """Locates the lines of one bill taxed at one tax point (`facts`): traffic studies in force on
+    `tax_point` apply."""
 
     def __init__(
         self,
@@ -88,12 +169,12 @@ class Placement:
         studies: Mapping[tuple[str, str], Sequence[TrafficStudy]],
         inputs: BillingInputs,
         *,
-        bill_date: date,
+        tax_point: date,
     ) -> None:
         self.tables = tables
         self.studies = studies
         self.inputs = inputs
-        self.bill_date = bill_date
+        self.tax_point = tax_point
         self.prices = price_index(inputs)
 
     def facts(self, line: AppliedBillingRate) -> LineFacts:
@@ -112,8 +193,9 @@ class Placement:
             share = self._product_share(product, location, service_type, account_ids)
         found = self.prices.get(line.price_id or "")
         return LineFacts(
+            line_id=line.id,
             service_type=service_type,
-            charge_type=line.charge_type,
+            charge_type=tax_charge_type(line),
             product_id=None if product is None else product.id,
             jurisdiction_ids=frozenset(j.id for j in self.tables.chain(location)),
             interstate_share=share,
@@ -121,7 +203,7 @@ class Placement:
             voice_line_type=None if product is None else product.voice_line_type,
             minutes=minutes_of(line),
             account_ids=account_ids,
-            tax_inclusive=found is not None and found[0].tax_inclusive,
+            tax_inclusive=is_tax_inclusive(line, None if found is None else found[0]),
         )
 
     def _product(self, line: AppliedBillingRate) -> Product | None:
@@ -142,14 +224,7 @@ class Placement:
         return "" if offering is None else offering.product_type
 
     def _account_ids(self, account_id: str) -> tuple[str, ...]:
-        found = [account_id]
-        account = self.inputs.accounts.get(account_id)
-        while account is not None and account.parent_id is not None:
-            if account.parent_id in found or len(found) >= account_depth_max:
-                break
-            found.append(account.parent_id)
-            account = self.inputs.accounts.get(account.parent_id)
-        return tuple(found)
+        return account_chain(account_id, self.inputs.accounts)
 
     def _site_jurisdiction(self, site_id: str, *, described: str, fallback: str | None) -> str:
         """The jurisdiction of a site; `fallback` when the inputs do not hold the site."""
@@ -201,7 +276,7 @@ class Placement:
         """The study in force of the line's account, else of the nearest account above it."""
         for account_id in account_ids:
             for study in self.studies.get((account_id, service_type), ()):
-                if study.is_valid_on(self.bill_date):
+                if study.is_valid_on(self.tax_point):
                     return study
         return None
 

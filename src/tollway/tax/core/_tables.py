@@ -2,14 +2,14 @@
 `TaxTables`, or a `TaxTableError` naming every bad row."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any, Final
 
 from tollway.accounts import CustomerClass
 from tollway.billing import ChargeType, TaxTreatment
-from tollway.money import Currency, RoundingMode, TollwayError, currency
+from tollway.money import Currency, RoundingMode, TollwayError, currency, round_decimal
 from tollway.tax.core._model import (
     PERCENT,
     Bracket,
@@ -182,6 +182,23 @@ def _check_specific_fields(row: Fields, calculation: Calculation) -> None:
         row.problem("base_taxes", f"a {calculation} rule is not computed on an amount")
 
 
+def _check_minor_units(
+    row: Fields, amounts: Sequence[tuple[str, Decimal | None]], rule_currency: Currency
+) -> None:
+    """Caps and fixed amounts are invoiced as they are: none may be finer than a minor unit (a
+    rate per line or per minute may; its tax is rounded at the line)."""
+    for name, value in amounts:
+        if value is None:
+            continue
+        exact = round_decimal(value, decimals=rule_currency.minor_units, mode=RoundingMode.DOWN)
+        if exact != value:
+            row.problem(
+                name,
+                f"{value} has more decimals than {rule_currency.code}'s "
+                f"{rule_currency.minor_units}",
+            )
+
+
 def _rule_amounts(row: Fields, calculation: Calculation) -> dict[str, Any]:
     """The calculation-specific fields of a rule, as `TaxRule` keyword arguments."""
     _check_specific_fields(row, calculation)
@@ -197,11 +214,18 @@ def _rule_amounts(row: Fields, calculation: Calculation) -> dict[str, Any]:
     )
     brackets = [Bracket(up_to, value) for up_to, value in _steps(row, "brackets")]
     needs_currency = amount is not None or bool(brackets) or any(cap is not None for cap in caps)
+    rule_currency = _rule_currency(row, needed=needs_currency)
+    if rule_currency is not None:
+        fixed = [("cap_per_line", caps[0]), ("cap_per_invoice", caps[1])]
+        if calculation is Calculation.FIXED_PER_INVOICE:
+            fixed.append(("amount", amount))
+        fixed += [(f"brackets[{index}].amount", step.amount) for index, step in enumerate(brackets)]
+        _check_minor_units(row, fixed, rule_currency)
     return {
         "rate_percent": rate,
         "rate_cap_percent": rate_cap,
         "amount": amount,
-        "currency": _rule_currency(row, needed=needs_currency),
+        "currency": rule_currency,
         "line_units": _line_units(row),
         "brackets": tuple(brackets),
         "tiers": tuple(Tier(up_to, value) for up_to, value in _steps(row, "tiers")),

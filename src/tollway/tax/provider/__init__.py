@@ -3,12 +3,15 @@ Avalara's AvaTax for Communications (AFC) REST v2 `CalcTaxes`.
 
 Owns: `CommunicationsTaxAdapter` (billing's `TaxCalculator` / the tax package's `TaxProvider`
 signature), the `ServiceMapping` from bill lines to transaction/service pairs and back, the
-`HttpTransport`, `FakeCommunicationsTaxService` (a fake at the seam for tests and demos), and
+exemptions claimed for the accounts' certificates, the `HttpTransport`,
+`FakeCommunicationsTaxService` (a fake at the seam for tests and demos), and
 `adapter_from_settings`. Off unless configured: nothing uses the provider until a setting wires it.
 Invariants: one request per bill and one transport call; every line keeps its id and place; a
 tax-exclusive line keeps its amount, a tax-inclusive line's amount plus billed taxes equals its
-price; amounts are exact (JSON floats refused) and each tax is rounded once with a named mode;
-every failure is a typed error naming the bill's account.
+price and its `precise_amount` stays the price; a bill is described as the local engine taxes it
+(voice lines once per circuit, seconds as minutes, exemptions only from certificates valid on the
+bill date); amounts are exact (JSON floats refused) and each tax is rounded once with a named
+mode; every failure is a typed error naming the bill's account.
 May import: the domain packages (money, accounts, catalog, inventory, billing) and pydantic; only
 `_http` does I/O (urllib, no environment or file reads), and no test calls it.
 
@@ -21,13 +24,16 @@ bob-erdman/developer-dot, `communications/dev-guide_rest_v2/reference/*.md` and
   `cust` (0 residential, 1 business, 2 senior citizen, 3 industrial), `date`, `exms` [{`loc`,
   `tpe`, `dom`, `scp`, `frc`}], `itms`, `invm`, `dtl`, `summ`}]; line item {`ref`, `from`, `to`,
   `chg`, `line`, `min`, `sale` (0 wholesale, 1 retail), `plsp`, `incl`, `tran`, `serv`, `disc`};
-  location {`ctry`, `st`, `city`, `zip`} (also `pcd`, `fips`, `npa`, not sent here); limits of
+  location {`ctry`, `st`, `city`, `zip`}, or {`pcd`} for an exemption (also `fips`, `npa`, not
+  sent here); limits of
   10,000 items per request and 150 bytes per `ref`/`doc`; negative `chg` with `adj` false is one
   documented way to send a credit.
 - response: `inv` [{`doc`, `itms` [{`ref`, `base` (tax-inclusive items), `txs`, `err`}], `err`}],
   `err` [{`code`, `msg`}]; tax {`tid`, `lvl` (0 federal … 4 unincorporated), `tax`, `rate`, `tm`,
-  `calc` (1–7), `name`, `bill`, `cmpl`, `pcd`, `lns`, `min`, also `cat`, `cid`, `exm`, `sur`,
-  read but unused}. The service sends amounts as JSON doubles, hence `parse_float=Decimal`.
+  `calc` (1–7), `name`, `bill`, `cmpl`, `pcd`, `lns`, `min`, `exm` (the exempt sale amount),
+  also `cat`, `cid`, `sur`, read but unused}; an exempted tax is answered with `tax` 0 and its
+  `exm` (the samples of `sample-transactions/tax-type-exemption.md`). The service sends amounts
+  as JSON doubles, hence `parse_float=Decimal`.
 - headers `api_key`, `client_id`, `client_profile_id`; endpoint `/api/v2/afc/CalcTaxes`.
 
 Assumed (not found in the documentation): the tax result has no `jur` field, so a tax's

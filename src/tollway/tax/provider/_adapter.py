@@ -10,10 +10,14 @@ Per bill: one request (`_request`), one transport call, the answer read and chec
 | jurisdiction_id      | the mapping's `jurisdictions[pcd]`, else `afc_pcode_<pcd>`           |
 | jurisdiction_level   | `lvl`: 0 federal, 1 state, 2 county, 3 city, 4 unincorporated        |
 | tax_rate             | `rate` (a fraction, or the amount per line / minute)                 |
-| taxable_amount       | `tm`, exact as returned                                              |
+| taxable_amount       | `tm`, exact as returned (an EXEMPT tax: `exm`, the amount exempted)  |
 | tax_amount           | `tax` rounded to the currency's minor unit with `TAX_ROUNDING_MODE`  |
-| treatment            | the mapping's `treatments[tid]`, else: `bill` → BILLED; not `bill`   |
-|                      | but `cmpl` → COMPLIANCE_ONLY; neither → CARRIER_ABSORBED             |
+|                      | (an EXEMPT tax: the tax exempted, `rate` × `exm` for a rate tax)     |
+| treatment            | EXEMPT when the tax is 0 and a certificate's claimed exemption       |
+|                      | covers its `tid` and `lvl`; else the mapping's `treatments[tid]`,    |
+|                      | else: `bill` → BILLED; not `bill` but `cmpl` → COMPLIANCE_ONLY;      |
+|                      | neither → CARRIER_ABSORBED                                           |
+| exemption_certificate_id | for an EXEMPT tax: the certificate's id                          |
 | calculation          | `calc`: 1 rate, 2 fixed, 3 per_minute, 4 per_line, 5 rate            |
 |                      | (self-taxing), 6 and 7 bracket                                       |
 | units                | per line: `lns`; per minute: `min` (each else `tm`); otherwise none  |
@@ -21,7 +25,8 @@ Per bill: one request (`_request`), one transport call, the answer read and chec
 
 A tax-exclusive line keeps its amount. A tax-inclusive line (`incl` sent) becomes the priced
 amount less its billed taxes (rounded), so amount + billed taxes == priced exactly; the service's
-`base` must agree with that within one minor unit per billed tax. Tax items are the BILLED taxes
+`base` must agree with that within one minor unit per billed tax. Its `precise_amount` stays the
+priced amount, as with the local engine (re-rating compares prices). Tax items are the BILLED taxes
 summed per (category, rate), sorted (`tollway.tax.core.tax_items`, as the local engine does).
 """
 
@@ -40,10 +45,10 @@ from tollway.billing import (
     TaxTreatment,
 )
 from tollway.money import MONEY_CONTEXT, Currency, Money, RoundingMode, round_decimal, sum_money
-from tollway.tax.core import tax_items
+from tollway.tax.core import TaxAccountData, tax_items
 from tollway.tax.provider._errors import TaxProviderError
 from tollway.tax.provider._mapping import CompanyProfile, ServiceMapping
-from tollway.tax.provider._request import CalcTaxesRequest, build_request
+from tollway.tax.provider._request import NO_ACCOUNT_DATA, CalcTaxesRequest, build_request
 from tollway.tax.provider._response import ItemResult, ReturnedTax, read_response
 
 Transport = Callable[[Mapping[str, Any]], Mapping[str, Any]]
@@ -64,6 +69,7 @@ CALCULATIONS: Final = {
 }
 _PER_LINE: Final = frozenset({4, 6})
 _PER_MINUTE: Final = frozenset({3})
+_RATES: Final = frozenset({1, 5})
 
 
 def treatment_of(tax: ReturnedTax, mapping: ServiceMapping) -> TaxTreatment:
@@ -85,22 +91,33 @@ def _units(tax: ReturnedTax) -> Decimal | None:
 
 
 def applied_tax(
-    tax: ReturnedTax, *, currency: Currency, mapping: ServiceMapping, mode: RoundingMode
+    tax: ReturnedTax,
+    *,
+    currency: Currency,
+    mapping: ServiceMapping,
+    mode: RoundingMode,
+    certificate_id: str | None = None,
 ) -> AppliedTax:
-    """The `AppliedTax` of one returned tax, its amount rounded with `mode`."""
-    rounded = round_decimal(tax.amount, decimals=currency.minor_units, mode=mode)
+    """The `AppliedTax` of one returned tax, its amount rounded with `mode`; EXEMPT by
+    `certificate_id` when given (then the tax exempted: `rate` × `exm` for a rate tax)."""
+    taxable, amount = tax.taxable_measure, tax.amount
+    if certificate_id is not None:
+        taxable = tax.exempt_amount
+        exempted = tax.calculation in _RATES
+        amount = MONEY_CONTEXT.multiply(tax.rate, taxable) if exempted else Decimal(0)
     return AppliedTax(
         tax_category=mapping.category_of(tax.tax_type),
         jurisdiction_id=mapping.jurisdiction_of(tax.pcode),
         tax_rate=tax.rate,
-        taxable_amount=Money(tax.taxable_measure, currency),
-        tax_amount=Money(rounded, currency),
+        taxable_amount=Money(taxable, currency),
+        tax_amount=Money(round_decimal(amount, decimals=currency.minor_units, mode=mode), currency),
         jurisdiction_level=LEVELS[tax.level],
         name=tax.name,
         rule_id=f"afc:{tax.tax_type}",
-        treatment=treatment_of(tax, mapping),
+        treatment=TaxTreatment.EXEMPT if certificate_id else treatment_of(tax, mapping),
         calculation=CALCULATIONS[tax.calculation],
         units=_units(tax),
+        exemption_certificate_id=certificate_id,
     )
 
 
@@ -109,7 +126,8 @@ class CommunicationsTaxAdapter:
 
     `transport` sends one request and returns the decoded answer: `HttpTransport` for a real
     service, `FakeCommunicationsTaxService` in tests and demos. One call per bill with a nonzero
-    line; a bill of zero lines is returned untaxed without a call.
+    line; a bill of zero lines is returned untaxed without a call. The exemption certificates of
+    `account_data` valid on a bill's date are claimed on it, as the local engine applies them.
 
     >>> from tollway.tax.provider._default import DEFAULT_SERVICE_MAPPING
     >>> from tollway.tax.provider._fake import FakeCommunicationsTaxService
@@ -127,11 +145,13 @@ class CommunicationsTaxAdapter:
         mapping: ServiceMapping,
         company: CompanyProfile | None = None,
         rounding_mode: RoundingMode = TAX_ROUNDING_MODE,
+        account_data: TaxAccountData = NO_ACCOUNT_DATA,
     ) -> None:
         self.transport = transport
         self.mapping = mapping
         self.company = CompanyProfile() if company is None else company
         self.rounding_mode = rounding_mode
+        self.account_data = account_data
 
     def apply(
         self,
@@ -153,18 +173,14 @@ class CommunicationsTaxAdapter:
             bill_date=bill_date,
             mapping=self.mapping,
             company=self.company,
+            account_data=self.account_data,
         )
         context = f"tax provider, billing account {account.id!r}, bill of {bill_date.isoformat()}"
         results = read_response(self._send(request, context), request, context=context)
         taxed = tuple(
             line
             if line.id not in results
-            else self._taxed(
-                line,
-                results[line.id],
-                inclusive=line.id in request.inclusive_refs,
-                context=context,
-            )
+            else self._taxed(line, results[line.id], request=request, context=context)
             for line in lines
         )
         return taxed, tax_items(taxed, account.currency)
@@ -180,14 +196,24 @@ class CommunicationsTaxAdapter:
             ) from error
 
     def _taxed(
-        self, line: AppliedBillingRate, result: ItemResult, *, inclusive: bool, context: str
+        self,
+        line: AppliedBillingRate,
+        result: ItemResult,
+        *,
+        request: CalcTaxesRequest,
+        context: str,
     ) -> AppliedBillingRate:
         currency = line.amount.currency
         taxes = tuple(
-            applied_tax(tax, currency=currency, mapping=self.mapping, mode=self.rounding_mode)
+            applied_tax(
+                tax, currency=currency, mapping=self.mapping, mode=self.rounding_mode,
+                certificate_id=(
+                    request.certificate_of(tax.tax_type, tax.level) if tax.amount == 0 else None
+                ),
+            )
             for tax in result.taxes
-        )
-        if not inclusive:
+        )  # fmt: skip
+        if line.id not in request.inclusive_refs:
             return replace(line, taxes=taxes)
         assert result.base is not None, "the answer was checked: an inclusive item has a base"
         return _split_inclusive(line, taxes, result.base, context)
@@ -214,7 +240,6 @@ def _split_inclusive(
     split = replace(
         line,
         amount=amount,
-        precise_amount=MONEY_CONTEXT.subtract(line.precise_amount, billed.amount),
         taxes=taxes,
         tax_inclusive=True,
     )

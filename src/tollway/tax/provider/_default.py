@@ -46,8 +46,6 @@ DEFAULT_MAPPING_DOCUMENT: Final[dict[str, Any]] = {
     "customer_types": {"business": 1, "government": 1, "residential": 0, "wholesale": 1},
     "sale_types": {"wholesale": 0},
     "discount_types": {"discount": 1, "credit": 5, "adjustment": 0},
-    # State and local governments are exempt from the federal excise tax (IRC 4253(i)).
-    "exemptions": {"government": [{"tax_type": 3, "domain": 0, "scope": 128}]},
     "tax_categories": {
         1: "state_sales",
         3: "federal_excise",

@@ -17,14 +17,17 @@ the placeholder tax ids and PCodes of `DEFAULT_SERVICE_MAPPING`:
 State rates: sales CA 7.25 %, NJ 6.625 %, NY 4 %, PA 6 %, TX 6.25 %; E911 DE 0.60, PA 1.65 per
 line. A state's PCode is its FIPS code x 100000. A private line (`plsp`) splits the charge between
 its `from` and `to` states. Wholesale items (`sale` 0) and goodwill credits (`disc` 5) are not
-taxed; an `exms` entry exempts its tax type (`tpe`) wherever it applies. A tax-inclusive item
-(`incl`) gets the base that, with its billable taxes, makes up its charge. An item with a T/S pair
-the fake does not know fails, as with the real service.
+taxed. An `exms` entry exempts its tax type (`tpe`) at the levels of its scope (`scp`: 128
+federal, 256 state, 512 county, 1024 local), in its domain: anywhere (`dom` 0) or in the state of
+its location (`loc`: `pcd` or `st`); an exempted tax is answered as AFC does, with a tax and a
+taxable measure of 0 and the exempt sale amount `exm`. A tax-inclusive item (`incl`) gets the
+base that, with its billable taxes, makes up its charge. An item with a T/S pair the fake does not
+know fails, as with the real service.
 """
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Final
 
@@ -51,6 +54,7 @@ STATE_PCODES: Final = {
 }
 _GOODWILL: Final = 5
 _WHOLESALE: Final = 0
+_LEVEL_SCOPES: Final = {0: 128, 1: 256, 2: 512, 3: 1024, 4: 1024}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,7 @@ class _Rule:
     """The fraction of the charge this tax is measured on (1 unless a private line splits it)."""
     billable: bool = True
     per_line: bool = False
+    exempt: bool = False
 
 
 def _default_pairs() -> frozenset[tuple[int, int]]:
@@ -104,8 +109,27 @@ def _rules(item: Mapping[str, Any], invoice: Mapping[str, Any]) -> list[_Rule]:
         rules.append(
             _Rule(250, "E911 Fee", 1, STATE_PCODES[state], rate, Decimal(1), per_line=True)
         )
-    exempt = {exemption["tpe"] for exemption in invoice.get("exms", [])}
-    return [rule for rule in rules if rule.tid not in exempt]
+    exemptions = invoice.get("exms", [])
+    return [
+        replace(rule, exempt=True)
+        if any(_exempts(exemption, rule) for exemption in exemptions)
+        else rule
+        for rule in rules
+    ]
+
+
+def _exempts(exemption: Mapping[str, Any], rule: _Rule) -> bool:
+    """Whether an `exms` entry exempts a tax: its type, a level in its scope, in its domain."""
+    if exemption.get("tpe") != rule.tid:
+        return False
+    if not exemption.get("scp", 0) & _LEVEL_SCOPES[rule.level]:
+        return False
+    if exemption.get("dom", 0) == 0:
+        return True
+    location = exemption.get("loc", {})
+    return (
+        location.get("pcd") == rule.pcode or STATE_PCODES.get(location.get("st", "")) == rule.pcode
+    )
 
 
 def _base(charge: Decimal, lines: Decimal, rules: list[_Rule]) -> Decimal:
@@ -114,7 +138,7 @@ def _base(charge: Decimal, lines: Decimal, rules: list[_Rule]) -> Decimal:
         (
             MONEY_CONTEXT.multiply(rule.rate, lines)
             for rule in rules
-            if rule.billable and rule.per_line
+            if rule.billable and rule.per_line and not rule.exempt
         ),
         Decimal(0),
     )
@@ -122,7 +146,7 @@ def _base(charge: Decimal, lines: Decimal, rules: list[_Rule]) -> Decimal:
         (
             MONEY_CONTEXT.multiply(rule.rate, rule.share)
             for rule in rules
-            if rule.billable and not rule.per_line
+            if rule.billable and not rule.per_line and not rule.exempt
         ),
         Decimal(0),
     )
@@ -130,18 +154,22 @@ def _base(charge: Decimal, lines: Decimal, rules: list[_Rule]) -> Decimal:
 
 
 def _result(rule: _Rule, base: Decimal, lines: Decimal) -> dict[str, Any]:
+    exempt = Decimal(0)
     if rule.per_line:
         measure, tax, calculation = Decimal(0), MONEY_CONTEXT.multiply(rule.rate, lines), 4
     else:
         measure = MONEY_CONTEXT.multiply(base, rule.share)
         tax, calculation = MONEY_CONTEXT.multiply(measure, rule.rate), 1
+    if rule.exempt:
+        exempt = Decimal(0) if rule.per_line else measure
+        measure, tax, lines = Decimal(0), Decimal(0), Decimal(0)
     return {
         "bill": rule.billable,
         "cmpl": True,
         "tm": measure,
         "calc": calculation,
         "name": rule.name,
-        "exm": Decimal(0),
+        "exm": exempt,
         "lns": lines if rule.per_line else Decimal(0),
         "min": Decimal(0),
         "pcd": rule.pcode,

@@ -2,8 +2,10 @@
 
 A `ServiceMapping` says which transaction/service (T/S) pair each bill line is taxed as (by its
 offering's `product_type` and its `ChargeType`), which customer and sale type each customer class
-is, which exemptions a customer class claims, and how the service's tax ids, jurisdiction codes
-and flags read back as tollway categories, jurisdictions and treatments. It is loaded from a
+is, and how the service's tax ids, jurisdiction codes and flags read back as tollway categories,
+jurisdictions and treatments (and, read backwards, which tax ids and PCodes an exemption
+certificate's tax types and issuing jurisdiction are). No customer class is exempt as such:
+exemptions come from the certificates the accounts hold, valid on the bill date. It is loaded from a
 mapping document (YAML or JSON, already parsed into a mapping) and checked with pydantic here, at
 the boundary; every problem names its field.
 
@@ -26,7 +28,6 @@ from tollway.billing import ChargeType, TaxTreatment
 from tollway.tax.provider._errors import TaxProviderConfigError
 from tollway.tax.provider._schema import (
     ExactNumber,
-    StrictFlag,
     StrictInteger,
     StrictModel,
     problems_of,
@@ -48,8 +49,6 @@ DISCOUNT_TYPES: Final = {
     5: "goodwill",
 }
 """AFC `disc` codes (LineItem reference; the Adjustments chapter explains each)."""
-EXEMPTION_SCOPE_BITS: Final = 128 | 256 | 512 | 1024
-"""AFC exemption `scp`: federal 128 + state 256 + county 512 + local 1024."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +62,10 @@ class ServicePair:
 
 @dataclass(frozen=True, slots=True)
 class Exemption:
-    """An AFC tax-type exemption claimed for a customer class (`exms` entry: `tpe`, `dom`, `scp`,
-    `frc`), located at the bill-to address."""
+    """An AFC tax-type exemption (`exms` entry: `tpe`, `dom`, `scp`, `frc`), claimed for an
+    exemption certificate: the tax type, the domain (0 federal, 1 state, 2 county, 3 city) in
+    which its location must match the taxing jurisdiction, and the levels it covers (128 federal
+    + 256 state + 512 county + 1024 local)."""
 
     tax_type: int
     domain: int
@@ -104,7 +105,6 @@ class ServiceMapping:
     customer_types: Mapping[CustomerClass, int]
     sale_types: Mapping[CustomerClass, int] = field(default_factory=dict)
     discount_types: Mapping[ChargeType, int] = field(default_factory=dict)
-    exemptions: Mapping[CustomerClass, tuple[Exemption, ...]] = field(default_factory=dict)
     tax_categories: Mapping[int, str] = field(default_factory=dict)
     jurisdictions: Mapping[int, str] = field(default_factory=dict)
     treatments: Mapping[int, TaxTreatment] = field(default_factory=dict)
@@ -161,22 +161,6 @@ class _PairSpec(StrictModel):
         return value
 
 
-class _ExemptionSpec(StrictModel):
-    tax_type: NonNegative
-    domain: Annotated[StrictInteger, Field(ge=0, le=3)]
-    scope: StrictInteger
-    force: StrictFlag = False
-
-    @field_validator("scope")
-    @classmethod
-    def _scope_bits(cls, value: int) -> int:
-        if value <= 0 or value & ~EXEMPTION_SCOPE_BITS:
-            raise ValueError(
-                f"{value} is not a sum of 128 (federal), 256 (state), 512 (county), 1024 (local)"
-            )
-        return value
-
-
 def _codes_problem(values: Mapping[Any, int], known: Mapping[int, str]) -> str | None:
     for key, code in values.items():
         if code not in known:
@@ -191,7 +175,6 @@ class _MappingSpec(StrictModel):
     customer_types: dict[CustomerClass, StrictInteger]
     sale_types: dict[CustomerClass, StrictInteger] = Field(default_factory=dict)
     discount_types: dict[ChargeType, StrictInteger] = Field(default_factory=dict)
-    exemptions: dict[CustomerClass, list[_ExemptionSpec]] = Field(default_factory=dict)
     tax_categories: dict[int, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
     jurisdictions: dict[int, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
     treatments: dict[int, TaxTreatment] = Field(default_factory=dict)
@@ -289,15 +272,6 @@ def parse_service_mapping(document: Mapping[str, Any]) -> ServiceMapping:
         customer_types=MappingProxyType(dict(spec.customer_types)),
         sale_types=MappingProxyType(dict(spec.sale_types)),
         discount_types=MappingProxyType(dict(spec.discount_types)),
-        exemptions=MappingProxyType(
-            {
-                customer_class: tuple(
-                    Exemption(entry.tax_type, entry.domain, entry.scope, entry.force)
-                    for entry in entries
-                )
-                for customer_class, entries in spec.exemptions.items()
-            }
-        ),
         tax_categories=MappingProxyType(dict(spec.tax_categories)),
         jurisdictions=MappingProxyType(dict(spec.jurisdictions)),
         treatments=MappingProxyType(dict(spec.treatments)),

@@ -8,28 +8,41 @@ tax) and keep their place on the bill with no taxes.
 Per item: `tran`/`serv` from the mapping by the offering's product type and the line's charge
 type; `chg` the line's amount (negative for discounts and credits, with the mapping's `disc`
 discount type: AFC's "adjustment flag false, negative values" form); `sale` wholesale or retail by
-customer class; `incl` when the line's catalog price is tax-inclusive; `line` the product's voice
-channels on positive recurring lines (per-line fees are monthly); `min` the quantity of usage
-lines priced per minute; `from`/`to` the product's site A (and Z, with `plsp`, for a private
-line), or the bill-to location for lines of no product.
+customer class; `incl` when the line's amount includes its taxes (its catalog price is
+tax-inclusive, or it discounts such prices); `line` the product's voice channels on the first
+positive recurring line of each circuit (per-line fees are monthly: once per circuit and bill, as
+the local engine charges them); `min` the minutes of usage priced per minute or per second
+(seconds ÷ 60, kept to 10^-9 of a minute); `from`/`to` the product's site A (and Z, with `plsp`,
+for a private line), or the bill-to location for lines of no product.
+
+The invoice claims the exemptions of the certificates valid on the bill date (`_exemptions`).
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, Final
 
 from tollway.accounts import BillingAccount, Party, Site
 from tollway.billing import AppliedBillingRate, BillingInputs, ChargeType
 from tollway.catalog import ProductOffering, ProductOfferingPrice
 from tollway.inventory import Product
+from tollway.money import MONEY_CONTEXT, RoundingMode, plain_decimal, round_decimal
+from tollway.tax.core import TaxAccountData
+from tollway.tax.core._place import SECOND_UNITS, SECONDS_PER_MINUTE, is_tax_inclusive
 from tollway.tax.provider._errors import TaxRequestError
+from tollway.tax.provider._exemptions import ClaimedExemption, claimed_exemptions
 from tollway.tax.provider._mapping import CompanyProfile, ServiceMapping, ServicePair
 
 request_items_max: Final = 10_000
 """AFC's limit of line items per CalcTaxes request (LineItem reference)."""
 reference_bytes_max: Final = 150
 """AFC's limit of a line item `ref` and an invoice `doc` (LineItem and InvoiceResult references)."""
+MINUTES_DECIMALS: Final = 9
+MINUTES_ROUNDING_MODE: Final = RoundingMode.HALF_UP
+"""Minutes converted from seconds are sent to 10^-9 of a minute, rounded half up."""
+NO_ACCOUNT_DATA: Final = TaxAccountData()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +56,15 @@ class CalcTaxesRequest:
     """The line ids sent, in order (each item's `ref`)."""
     inclusive_refs: frozenset[str]
     """The refs sent with `incl: true`."""
+    exemptions: tuple[ClaimedExemption, ...] = ()
+    """The certificates' exemptions claimed (`exms`), to read exempted taxes back."""
+
+    def certificate_of(self, tax_type: int, level: int) -> str | None:
+        """The certificate whose claim covers a returned tax of `tax_type` at `level`, if any."""
+        for claim in self.exemptions:
+            if claim.covers(tax_type, level):
+                return claim.certificate_id
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +74,8 @@ class _Context:
     prices: Mapping[str, tuple[ProductOffering, ProductOfferingPrice]]
     bill_location: Mapping[str, Any]
     sale_type: int
+    lines_sent: set[str] = field(default_factory=set)
+    """The products whose voice lines (`line`) an earlier item carried."""
 
 
 def document_code(account: BillingAccount, bill_date: date) -> str:
@@ -159,7 +183,21 @@ def _pair(line: AppliedBillingRate, product: Product | None, context: _Context) 
 
 def _is_inclusive(line: AppliedBillingRate, context: _Context) -> bool:
     found = context.prices.get(line.price_id or "")
-    return found is not None and found[1].tax_inclusive
+    return is_tax_inclusive(line, None if found is None else found[1])
+
+
+def minutes_of(line: AppliedBillingRate, mapping: ServiceMapping) -> Decimal | None:
+    """The minutes of a usage line: its quantity in one of the mapping's minute units, or in
+    seconds ÷ 60 (to 10^-9 of a minute); None for other units and other lines."""
+    if line.charge_type is not ChargeType.USAGE:
+        return None
+    if line.unit in mapping.minute_units:
+        return line.quantity
+    if (line.unit or "").strip().lower() in SECOND_UNITS:
+        minutes = MONEY_CONTEXT.divide(line.quantity, SECONDS_PER_MINUTE)
+        rounded = round_decimal(minutes, decimals=MINUTES_DECIMALS, mode=MINUTES_ROUNDING_MODE)
+        return plain_decimal(rounded)
+    return None
 
 
 def _place(
@@ -189,13 +227,17 @@ def _place(
 def _measures(
     item: dict[str, Any], line: AppliedBillingRate, product: Product | None, context: _Context
 ) -> None:
-    """`line` (voice channels, monthly), `min` (usage minutes) and `disc` (negative lines)."""
+    """`line` (voice channels, once per circuit), `min` (usage minutes) and `disc` (negative
+    lines)."""
     amount = line.amount.amount
     recurring = line.charge_type is ChargeType.RECURRING and amount > 0
-    if recurring and product is not None and product.voice_channels > 0:
+    voice = product is not None and product.voice_channels > 0
+    if recurring and voice and product is not None and product.id not in context.lines_sent:
         item["line"] = product.voice_channels
-    if line.charge_type is ChargeType.USAGE and line.unit in context.mapping.minute_units:
-        item["min"] = line.quantity
+        context.lines_sent.add(product.id)
+    minutes = minutes_of(line, context.mapping)
+    if minutes is not None:
+        item["min"] = minutes
     if amount < 0:
         item["disc"] = context.mapping.discount_types.get(line.charge_type, 0)
 
@@ -218,7 +260,13 @@ def _item(line: AppliedBillingRate, context: _Context) -> dict[str, Any]:
 
 
 def _invoice(
-    code: str, items: list[dict[str, Any]], *, party: Party, bill_date: date, context: _Context
+    code: str,
+    items: list[dict[str, Any]],
+    *,
+    party: Party,
+    bill_date: date,
+    context: _Context,
+    exemptions: Sequence[ClaimedExemption],
 ) -> dict[str, Any]:
     """The request's one invoice: bill-to, customer type, date, exemptions and items."""
     invoice: dict[str, Any] = {
@@ -228,13 +276,8 @@ def _invoice(
         "cust": context.mapping.customer_types[party.customer_class],
         "date": f"{bill_date.isoformat()}T12:00:00Z",
     }
-    exemptions = [
-        {"loc": context.bill_location, "tpe": exemption.tax_type, "dom": exemption.domain,
-         "scp": exemption.scope, "frc": exemption.force}
-        for exemption in context.mapping.exemptions.get(party.customer_class, ())
-    ]  # fmt: skip
     if exemptions:
-        invoice["exms"] = exemptions
+        invoice["exms"] = [claim.document for claim in exemptions]
     invoice.update({"itms": items, "invm": True, "dtl": True, "summ": False})
     return invoice
 
@@ -248,8 +291,10 @@ def build_request(
     bill_date: date,
     mapping: ServiceMapping,
     company: CompanyProfile,
+    account_data: TaxAccountData = NO_ACCOUNT_DATA,
 ) -> CalcTaxesRequest:
-    """The CalcTaxes request of one bill (see the module docstring for every field)."""
+    """The CalcTaxes request of one bill (see the module docstring for every field); the
+    certificates of `account_data` valid on the bill date are claimed as exemptions."""
     sent = [line for line in lines if not line.amount.is_zero]
     if len(sent) > request_items_max:
         raise TaxRequestError(
@@ -271,10 +316,16 @@ def build_request(
         mapping.sale_type(party.customer_class),
     )
     items = [_item(line, context) for line in sent]
-    invoice = _invoice(code, items, party=party, bill_date=bill_date, context=context)
+    exemptions = claimed_exemptions(
+        sent, inputs=inputs, bill_date=bill_date, account_data=account_data, mapping=mapping
+    )
+    invoice = _invoice(
+        code, items, party=party, bill_date=bill_date, context=context, exemptions=exemptions
+    )
     return CalcTaxesRequest(
         document={"cmpn": company_document(company), "inv": [invoice]},
         document_code=code,
         refs=tuple(line.id for line in sent),
         inclusive_refs=frozenset(item["ref"] for item in items if item["incl"]),
+        exemptions=exemptions,
     )

@@ -52,6 +52,8 @@ class ReturnedTax:
     """`lns`: lines taxed."""
     minutes: Decimal | None = None
     """`min`: minutes taxed."""
+    exempt_amount: Decimal = Decimal(0)
+    """`exm`: the exempt sale amount (what an exemption, or another jurisdiction, took off)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class _Tax(LenientModel):
     name: str = ""
     lns: ExactNumber | None = None
     minutes: ExactNumber | None = Field(default=None, alias="min")
+    exm: ExactNumber = Decimal(0)
 
 
 class _Item(LenientModel):
@@ -121,6 +124,7 @@ def _returned(tax: _Tax) -> ReturnedTax:
         name=tax.name,
         lines=tax.lns,
         minutes=tax.minutes,
+        exempt_amount=tax.exm,
     )
 
 

@@ -25,11 +25,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from tollway.tax.core import TaxAccountData
 from tollway.tax.provider._adapter import CommunicationsTaxAdapter, Transport
 from tollway.tax.provider._default import DEFAULT_SERVICE_MAPPING
 from tollway.tax.provider._errors import TaxProviderConfigError
 from tollway.tax.provider._http import HttpTransport, request_timeout_s
 from tollway.tax.provider._mapping import CompanyProfile, parse_service_mapping
+from tollway.tax.provider._request import NO_ACCOUNT_DATA
 from tollway.tax.provider._schema import StrictFlag, StrictInteger, StrictModel, problems_of
 
 Flag = Annotated[StrictInteger, Field(ge=0, le=1)]
@@ -97,8 +99,10 @@ def adapter_from_settings(
     *,
     transport: Transport | None = None,
     secrets: Mapping[str, str] | None = None,
+    account_data: TaxAccountData = NO_ACCOUNT_DATA,
 ) -> CommunicationsTaxAdapter | None:
-    """The configured external tax provider, or None when none is configured.
+    """The configured external tax provider, or None when none is configured; it claims the
+    exemption certificates of `account_data` (as `TaxEngine` applies them).
 
     >>> adapter_from_settings({}) is None
     True
@@ -126,4 +130,6 @@ def adapter_from_settings(
         regulated=spec.company.regulated,
         identifier=spec.company.identifier,
     )
-    return CommunicationsTaxAdapter(chosen, mapping=mapping, company=company)
+    return CommunicationsTaxAdapter(
+        chosen, mapping=mapping, company=company, account_data=account_data
+    )
