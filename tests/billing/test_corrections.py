@@ -17,8 +17,9 @@ from tollway.billing import (
 )
 from tollway.billing._charges import BillingError
 from tollway.billing._corrections import credit_note_for, rerate_adjustments
+from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
 from tollway.money import CurrencyMismatchError, Money
-from tollway.pricing import PerUnit
+from tollway.pricing import BreakdownLine, PerUnit
 
 
 def issued(bill: CustomerBill, bill_no: str = "INV-000042") -> CustomerBill:
@@ -103,6 +104,39 @@ def test_a_tax_inclusive_line_is_compared_by_its_price_not_its_net() -> None:
     issued_port = replace(port, amount=net, taxes=(tax,), tax_inclusive=True)
 
     assert rerate_adjustments((april.lines[0], issued_port), april.lines, related_bill_no="X") == ()
+
+
+def test_an_adjustment_of_a_tax_inclusive_discount_keeps_its_mark() -> None:
+    world = World()
+    data_and_port(world)
+    april = world.only_bill(day(4, 1))
+    port = april.lines[1]
+    # Issued: a 10 % discount of the port's tax-inclusive price; corrected: 20 %.
+    issued_discount = replace(
+        port,
+        id="disc-1",
+        charge_type=ChargeType.DISCOUNT,
+        name="Bundle discount",
+        amount=Money.of("-10.00", "USD"),
+        precise_amount=Decimal("-10.00"),
+        price_id=None,
+        breakdown=(
+            BreakdownLine(TAX_INCLUSIVE_DISCOUNT_KIND, "10 %", Decimal(1), None, Decimal(-10)),
+        ),
+    )
+    corrected_discount = replace(
+        issued_discount, amount=Money.of("-20.00", "USD"), precise_amount=Decimal("-20.00")
+    )
+
+    (adjustment,) = rerate_adjustments(
+        (issued_discount,), (corrected_discount,), related_bill_no="INV-1"
+    )
+
+    assert str(adjustment.amount) == "-10.00 USD"
+    assert [step.kind for step in adjustment.breakdown] == [
+        "adjusts_discount",
+        TAX_INCLUSIVE_DISCOUNT_KIND,
+    ]
 
 
 def test_adjustment_ids_are_stable() -> None:

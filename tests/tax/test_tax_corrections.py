@@ -8,15 +8,19 @@ gives back. Circuits are SIP trunks at S-PA (wholly intrastate in these tables).
 """
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tollway.billing import AppliedBillingRate, ChargeType, rerate_adjustments
+from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
 from tollway.inventory import LifecycleAction, LifecycleEvent
+from tollway.money import Money
+from tollway.pricing import BreakdownLine
 from tollway.tax import TaxEngine, parse_tax_account_data
+from tollway.tax.core._place import is_tax_inclusive
 
 from .tax_world import TaxWorld, day, described_taxes, items, rule, tables
 
@@ -194,3 +198,17 @@ def test_a_credit_for_unused_time_is_taxed_as_the_recurring_charge_it_gives_back
     assert described_taxes(april.lines[0]) == [
         ("pa-monthly", "billed", "-1100.00", "0.06", "-66.00")
     ]
+
+
+def test_a_correction_of_a_tax_inclusive_discount_is_split_like_the_discount() -> None:
+    march = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+    corrects = BreakdownLine("adjusts_discount", "was -10.00, should be -20.00", Decimal(1), None,
+                             Decimal(-10))  # fmt: skip
+    mark = BreakdownLine(TAX_INCLUSIVE_DISCOUNT_KIND, "mark", Decimal(0), None, Decimal(0))
+    marked = AppliedBillingRate(
+        "adj-1", "ACME", ChargeType.ADJUSTMENT, "Adjustment: Bundle discount", *march,
+        Decimal(0), Money.of("-10.00", "USD"), Decimal("-10.00"), breakdown=(corrects, mark),
+    )  # fmt: skip
+
+    assert is_tax_inclusive(marked, None)
+    assert not is_tax_inclusive(replace(marked, breakdown=(corrects,)), None)

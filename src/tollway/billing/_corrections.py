@@ -28,6 +28,7 @@ from tollway.billing._bill import (
     TaxItem,
 )
 from tollway.billing._charges import BillingError, line_id_hex_digits
+from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
 from tollway.money import MONEY_CONTEXT, Currency, CurrencyMismatchError, Money
 from tollway.pricing import BreakdownLine
 
@@ -36,6 +37,13 @@ LineKey = tuple[str, str, str, datetime, datetime, str]
 ADJUSTS_KIND_PREFIX: Final = "adjusts_"
 """An adjustment's breakdown kind: this prefix and the charge type it corrects (`adjusts_usage`)."""
 _CHARGE_TYPES: Final = frozenset(charge_type.value for charge_type in ChargeType)
+_INCLUSIVE_DISCOUNT_MARK: Final = BreakdownLine(
+    TAX_INCLUSIVE_DISCOUNT_KIND,
+    "corrects a discount of tax-inclusive prices",
+    Decimal(0),
+    None,
+    Decimal(0),
+)
 
 
 def line_key(line: AppliedBillingRate) -> LineKey:
@@ -164,6 +172,13 @@ def _adjustment(
         return None
     how = f"was {before_amount}, should be {after_amount}"
     adjusted = f"{ADJUSTS_KIND_PREFIX}{key[2]}"
+    # A correction of a discount of tax-inclusive prices carries its mark: the tax step splits
+    # it like the discount (the mark's own amount is zero).
+    marks = (
+        (_INCLUSIVE_DISCOUNT_MARK,)
+        if any(step.kind == TAX_INCLUSIVE_DISCOUNT_KIND for step in model.breakdown)
+        else ()
+    )
     return AppliedBillingRate(
         id=_derived_id("adj", related_bill_no, *map(str, key)),
         billing_account_id=model.billing_account_id,
@@ -178,7 +193,7 @@ def _adjustment(
         circuit_id=model.circuit_id,
         price_id=model.price_id,
         unit=model.unit,
-        breakdown=(BreakdownLine(adjusted, how, Decimal(1), None, precise),),
+        breakdown=(BreakdownLine(adjusted, how, Decimal(1), None, precise), *marks),
         related_bill_no=related_bill_no,
     )
 

@@ -106,7 +106,8 @@ def tax_charge_type(line: AppliedBillingRate) -> ChargeType:
 def is_tax_inclusive(line: AppliedBillingRate, price: ProductOfferingPrice | None) -> bool:
     """Whether a line's amount includes its taxes: its price is tax-inclusive, or it is a discount
     of tax-inclusive prices (billing marks those with `TAX_INCLUSIVE_DISCOUNT_KIND`)."""
-    if line.charge_type is ChargeType.DISCOUNT:
+    if corrected_charge_type(line) is ChargeType.DISCOUNT:
+        # A discount, or an adjustment correcting one: billing carries the mark on both.
         return any(step.kind == TAX_INCLUSIVE_DISCOUNT_KIND for step in line.breakdown)
     return price is not None and price.tax_inclusive
 
