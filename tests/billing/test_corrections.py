@@ -7,6 +7,7 @@ import pytest
 from billing_world import World, activate, day, summarize
 
 from tollway.billing import (
+    TAX_INCLUSIVE_DISCOUNT_KIND,
     AppliedTax,
     BillCategory,
     BillState,
@@ -17,7 +18,6 @@ from tollway.billing import (
 )
 from tollway.billing._charges import BillingError
 from tollway.billing._corrections import credit_note_for, rerate_adjustments
-from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
 from tollway.money import CurrencyMismatchError, Money
 from tollway.pricing import BreakdownLine, PerUnit
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from billing_world import World, activate, day, disconnect, summary
 
-from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
+from tollway.billing import TAX_INCLUSIVE_DISCOUNT_KIND
 
 
 def sdwan_and_security(world: World, *, bundle: str | None, agreement: str | None = None) -> None:

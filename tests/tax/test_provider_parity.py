@@ -16,8 +16,13 @@ from typing import Any
 import pytest
 
 from tollway.accounts import CustomerClass
-from tollway.billing import AppliedBillingRate, ChargeType, ZeroTax, rerate_adjustments
-from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
+from tollway.billing import (
+    TAX_INCLUSIVE_DISCOUNT_KIND,
+    AppliedBillingRate,
+    ChargeType,
+    ZeroTax,
+    rerate_adjustments,
+)
 from tollway.pricing import BreakdownLine
 from tollway.tax import TaxAccountData, parse_tax_account_data
 from tollway.tax.provider import (

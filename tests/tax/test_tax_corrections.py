@@ -14,8 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tollway.billing import AppliedBillingRate, ChargeType, rerate_adjustments
-from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
+from tollway.billing import (
+    TAX_INCLUSIVE_DISCOUNT_KIND,
+    AppliedBillingRate,
+    ChargeType,
+    rerate_adjustments,
+)
 from tollway.inventory import LifecycleAction, LifecycleEvent
 from tollway.money import Money
 from tollway.pricing import BreakdownLine

@@ -29,7 +29,9 @@ from tollway.billing._corrections import (
     rerate_adjustments,
 )
 from tollway.billing._cycle import BillCycle, bill_cycle_for, follow_on_problem
+from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
 from tollway.billing._inputs import BillingInputs, ManualCredit
+from tollway.billing._recurring import UNUSED_CREDIT_KIND
 from tollway.billing._tax import TaxCalculator, ZeroTax
 from tollway.billing._usage import (
     UsageChargeKey,
@@ -45,6 +47,8 @@ from tollway.billing._year_to_date import (
 )
 
 __all__ = [
+    "TAX_INCLUSIVE_DISCOUNT_KIND",
+    "UNUSED_CREDIT_KIND",
     "AnnualClosing",
     "AppliedBillingRate",
     "AppliedTax",

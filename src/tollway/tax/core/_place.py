@@ -23,9 +23,14 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from tollway.accounts import BillingAccount
-from tollway.billing import AppliedBillingRate, BillingInputs, ChargeType, corrected_charge_type
-from tollway.billing._discounts import TAX_INCLUSIVE_DISCOUNT_KIND
-from tollway.billing._recurring import UNUSED_CREDIT_KIND
+from tollway.billing import (
+    TAX_INCLUSIVE_DISCOUNT_KIND,
+    UNUSED_CREDIT_KIND,
+    AppliedBillingRate,
+    BillingInputs,
+    ChargeType,
+    corrected_charge_type,
+)
 from tollway.catalog import ProductOfferingPrice
 from tollway.inventory import Product
 from tollway.money import MONEY_CONTEXT
