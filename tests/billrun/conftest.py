@@ -10,8 +10,6 @@ and has a 100.00 USD (or ¥15,000) monthly charge billed in advance; data usage 
 (first 100 GB at 0.10, then 0.05), voice is ¥3 a minute.
 """
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tollway.accounts import BillingAccount, CustomerClass, Party
 from tollway.billing import BillingInputs, ManualCredit
@@ -30,7 +27,6 @@ from tollway.pricing.schema import parse_price_definition
 from tollway.storage import Database, WorldRepository
 from tollway.usage import UsageStore, load_usage
 
-POSTGRES_URL_VARIABLE = "TOLLWAY_TEST_POSTGRES_URL"
 APRIL_RUN = {
     "period_start": datetime(2026, 4, 1, tzinfo=UTC),
     "period_end": datetime(2026, 4, 2, tzinfo=UTC),
@@ -55,39 +51,6 @@ f1,edge,CKT-FOXTROT-1,data,2026-03-20T00:00:00+00:00,9,GB
 """March usage, plus records the April run must leave alone: ALPHA's April record a4 (next
 cycle), its February record a5 (a closed cycle), FOXTROT's (not billed by this run). BRAVO's
 `sms` record has no price: the rater rejects it."""
-
-
-def postgres_server_url() -> str:
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if url:
-        return url
-    reason = (
-        f"{POSTGRES_URL_VARIABLE} is not set: start a throwaway server with "
-        '`eval "$(scripts/postgres-for-tests.sh start)"`'
-    )
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must test PostgreSQL too, but {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database: a SQLite file, or a fresh schema on the PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tollway.db'}"
-        return
-    server = postgres_server_url()
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(server)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        separator = "&" if "?" in server else "?"
-        yield f"{server}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _price(

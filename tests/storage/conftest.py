@@ -5,15 +5,11 @@ Without the URL the PostgreSQL cases are skipped, except under CI, where a missi
 CI must prove both databases (scripts/postgres-for-tests.sh starts one).
 """
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tollway.accounts import BillingAccount, CustomerClass, Party, Site
 from tollway.billing import BillingInputs, ManualCredit
@@ -37,41 +33,6 @@ from tollway.money import Money, currency
 from tollway.pricing import PriceDefinition
 from tollway.pricing.schema import parse_price_definition
 from tollway.storage import Database
-
-POSTGRES_URL_VARIABLE = "TOLLWAY_TEST_POSTGRES_URL"
-
-
-def postgres_server_url() -> str:
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if url:
-        return url
-    reason = (
-        f"{POSTGRES_URL_VARIABLE} is not set: start a throwaway server with "
-        '`eval "$(scripts/postgres-for-tests.sh start)"`'
-    )
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must test PostgreSQL too, but {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database: a SQLite file, or a fresh schema on the PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tollway.db'}"
-        return
-    server = postgres_server_url()
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(server)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        separator = "&" if "?" in server else "?"
-        yield f"{server}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
