@@ -175,3 +175,43 @@ def test_the_demo_command_runs_in_its_own_folder(tmp_path: Path) -> None:
     assert "= 21,540,000.00 USD" in shown
     assert (folder / "workspace" / "workspace.json").is_file()
     assert (folder / ".tollway-settlement-demo").is_file()
+
+
+def test_file_mistakes_are_one_line_errors_or_rejected_rows(
+    workspace: Path, tmp_path: Path
+) -> None:
+    w = ("-w", str(workspace))
+    ok("settlement", "load-agreements", str(tmp_path / "deals.yaml"), *w)
+    ok("settlement", "run", "--agreement", "AG-D2C", "--period", "2026-02", *w)
+    header = CHARGES_CSV.splitlines()[0]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(
+        f"{header}\n".encode() + b"CP-STRATUS,ST-08,C1,Caf\xe9,cloud,1.00,USD,2026-02-01\n"
+    )
+    huge = tmp_path / "huge.csv"
+    huge.write_text(f"{header}\nCP-STRATUS,ST-07,C1,Compute,cloud,1E+30,USD,2026-02-01\n")
+    missing = tmp_path / "nowhere" / "x.txt"
+
+    not_utf8 = tollway("settlement", "import-charges", str(latin), *w)
+    too_big = tollway("settlement", "import-charges", str(huge), *w)
+    unwritable = tollway(
+        "settlement", "statement", "--agreement", "AG-D2C", "--period", "2026-02",
+        "--out", str(missing), *w,
+    )  # fmt: skip
+
+    assert (not_utf8.returncode, not_utf8.stderr) == (
+        2,
+        f"error (invalid_charge_file): {latin}: line 2 is not UTF-8 text (byte 0xe9); save the "
+        "file as UTF-8 (CSV UTF-8)\n",
+    )
+    assert (too_big.returncode, too_big.stderr) == (0, "")
+    assert too_big.stdout.splitlines() == [
+        "huge.csv: 1 submitted = 0 accepted + 1 rejected",
+        "  rejected (invalid_amount) huge.csv: row 1: amount: 1E+30 is beyond the largest amount "
+        "stored, 9999999999999.99 USD (in size)",
+    ]
+    assert (unwritable.returncode, unwritable.stderr) == (
+        2,
+        f"error (invalid_settlement_command): --out {missing}: the folder {missing.parent} does "
+        "not exist\n",
+    )

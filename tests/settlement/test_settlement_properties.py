@@ -4,6 +4,8 @@
 - a tiered share depends only on the period's total, not on the order of the lines;
 - cumulative paid never decreases (revenue only) and never exceeds the cumulative cap;
 - a line's basis is split between items and "not shared" without losing a minor unit;
+- crediting every line in full, in any number of partial credit notes, takes back exactly what
+  was paid (after caps), never more;
 - re-running a settlement changes nothing (equal statement, equal digest, equal JSON);
 - net = receivables - payables - withheld, and over a year each entry counts once, disputes
   counting only their accepted part once resolved.
@@ -184,6 +186,40 @@ def test_a_line_split_at_any_instant_keeps_every_minor_unit(
     not_shared = sum((each.amount for each in january.excluded), Decimal(0))
     assert shared + not_shared == whole.amount
     assert shared.scaleb(unit.minor_units) == shared.scaleb(unit.minor_units).to_integral_value()
+
+
+@given(
+    revenue=st.lists(st.integers(1, 50_000_000), min_size=1, max_size=4),
+    period_cap=st.none() | st.integers(0, 3_000_000),
+    percent=PERCENTS,
+    pieces=st.integers(1, 4),
+    mode=MODES,
+)
+def test_crediting_everything_takes_back_exactly_what_was_paid(
+    revenue: list[int], period_cap: int | None, percent: Decimal, pieces: int, mode: RoundingMode
+) -> None:
+    unit = currency("USD")
+    cap = None if period_cap is None else Decimal(amount(period_cap, unit))
+    item = ShareItem("A", "capped", FlatShare(percent), limits=Limits(period_cap=cap))
+    lines = [
+        line(f"INV-{index}", amount(units, unit), billed=date(2025, 1, 10))
+        for index, units in enumerate(revenue)
+    ]
+    for index, units in enumerate(revenue):
+        parts = [units // pieces] * (pieces - 1) + [units - units // pieces * (pieces - 1)]
+        lines += [
+            line(
+                f"CN-{index}-{number}", amount(-part, unit), line_id=f"L1-cn{number}",
+                billed=date(2025, 2, 1 + number), service=(at(1), at(2)),
+                credits=(f"INV-{index}", "L1"),
+            )
+            for number, part in enumerate(parts)
+        ]  # fmt: skip
+    share_model = model(item, rounding_mode=mode)
+    january, february = settle_months(agreement(), share_model, lines, [1, 2])
+    assert february.total_payable == -january.total_payable
+    assert february.item("A").cumulative_paid == 0
+    assert february.item("A").cumulative_basis == 0
 
 
 @given(case=one_month())

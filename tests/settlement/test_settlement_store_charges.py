@@ -163,3 +163,87 @@ def test_a_conflicting_repeat_is_rejected(database: Database, tmp_path: Path) ->
     )
 
     assert [reject.reason for reject in report.rejected] == [RejectReason.CONFLICTS_WITH_STORED]
+
+
+def test_a_file_saved_as_latin_1_is_refused_whole_with_where_and_what_to_do(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        HEADER.encode()
+        + b"CP-STRATUS,ST-08,C1,Caf\xe9 compute,cloud_services,10.00,USD,2026-02-01\n"
+    )
+
+    with pytest.raises(ChargeFileError) as raised:
+        read_charges(path)
+
+    # The header is line 1; the byte 0xE9 (Latin-1 "é") is on line 2.
+    assert raised.value.message == (
+        f"{path}: line 2 is not UTF-8 text (byte 0xe9); save the file as UTF-8 (CSV UTF-8)"
+    )
+
+
+def test_a_byte_order_mark_is_read_as_utf_8(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + HEADER.encode()
+        + b"CP-STRATUS,ST-09,C1,Compute,cloud_services,10.00,USD,2026-02-01\n"
+    )
+
+    accepted, rejected, submitted = read_charges(path)
+
+    assert (submitted, [row.partner_id for row in accepted], rejected) == (1, ["CP-STRATUS"], [])
+
+
+def test_an_amount_too_large_to_store_is_a_rejected_row(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "huge.csv",
+        HEADER
+        + "CP-STRATUS,ST-07,C1,Compute,cloud_services,1E+30,USD,2026-02-01\n"
+        + "CP-STRATUS,ST-07,C2,Compute,cloud_services,9999999999999.99,USD,2026-02-01\n"
+        + "CP-STRATUS,ST-07,C3,Compute,cloud_services,-10000000000000.00,USD,2026-02-01\n"
+        + "CP-STRATUS,ST-07,C4,Yen racks,cloud_services,999999999999999,JPY,2026-02-01\n",
+    )
+
+    accepted, rejected, submitted = read_charges(path)
+
+    # The limit is 999,999,999,999,999 minor units: 9,999,999,999,999.99 USD, exactly on it is
+    # accepted; 1E+30 and -10,000,000,000,000.00 USD are beyond it. In JPY (no decimals) the
+    # same limit is 999,999,999,999,999 yen.
+    assert submitted == 4
+    assert [row.charge.line_id for row in accepted] == ["C2", "C4"]
+    assert [(reject.row, reject.reason, reject.message) for reject in rejected] == [
+        (
+            1,
+            RejectReason.INVALID_AMOUNT,
+            "huge.csv: row 1: amount: 1E+30 is beyond the largest amount stored, "
+            "9999999999999.99 USD (in size)",
+        ),
+        (
+            3,
+            RejectReason.INVALID_AMOUNT,
+            "huge.csv: row 3: amount: -10000000000000.00 is beyond the largest amount stored, "
+            "9999999999999.99 USD (in size)",
+        ),
+    ]
+
+
+def test_an_amount_too_large_to_store_never_reaches_the_database(
+    database: Database, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "huge.csv",
+        HEADER
+        + "CP-STRATUS,ST-07,C1,Compute,cloud_services,1E+30,USD,2026-02-01\n"
+        + "CP-STRATUS,ST-07,C2,Compute,cloud_services,5.00,USD,2026-02-01\n",
+    )
+
+    report = import_charges(database, path)
+
+    assert (report.submitted, len(report.accepted), len(report.rejected)) == (2, 1, 1)
+    with database.transaction() as session:
+        stored = SettlementRepository(session).charges("CP-STRATUS")
+    assert [str(each.amount) for each in stored] == ["5.00"]

@@ -21,6 +21,7 @@ from tollway.settlement import (
     MilestoneEvent,
     PeriodAlreadySettledError,
     SettlementInputError,
+    SettlementOrderError,
     Side,
     render_statement_text,
 )
@@ -187,6 +188,46 @@ def test_re_running_a_period_ignores_bills_issued_for_it_later(database: Databas
     assert str(again.statement.total_payable) == "200.00"
 
 
+def test_re_running_a_period_after_a_later_milestone_changes_nothing(
+    database: Database,
+) -> None:
+    first = settle_period(
+        database, agreement_id="AG-D2C", period=month(2), accounting_basis=ACCRUAL
+    )
+    # Recorded after February was settled, and occurring in March: nothing in February changes.
+    record_milestone(
+        database,
+        MilestoneEvent(
+            "AG-D2C",
+            "one-million-d2c-subscribers",
+            datetime(2026, 3, 11, tzinfo=UTC),
+            datetime(2026, 3, 12, 9, 30, tzinfo=UTC),
+        ),
+    )
+
+    again = settle_period(
+        database, agreement_id="AG-D2C", period=month(2), accounting_basis=ACCRUAL
+    )
+
+    assert again.stored_now is False
+    assert again.statement == first.statement
+    assert again.statement.milestones == ()
+
+
+def test_a_period_is_settled_only_after_the_one_before(database: Database) -> None:
+    settle_month(database, 3)
+
+    # February comes before the settled March: refused, nothing stored.
+    with pytest.raises(SettlementOrderError) as raised:
+        settle_month(database, 2)
+
+    assert raised.value.message == (
+        "agreement AG-D2C: the period from 2026-02-01T00:00:00+00:00 comes before the last "
+        "settled one (to 2026-04-01T00:00:00+00:00): periods are settled in order"
+    )
+    assert rows(database, tables.settlement_statements) == 1
+
+
 def test_the_milestone_stops_the_share_mid_period(database: Database) -> None:
     settle_period(database, agreement_id="AG-D2C", period=month(2), accounting_basis=ACCRUAL)
     record_milestone(
@@ -295,6 +336,35 @@ def test_a_netted_period_never_changes(database: Database, tmp_path: Path) -> No
     again = net_period(database, agreement_id="AG-SWAP", period=month(2))
     assert again.stored_now is False
     assert rows(database, tables.settlement_entries) == 1
+
+
+def test_netting_runs_period_after_period(database: Database, tmp_path: Path) -> None:
+    import_cloud_charges(database, tmp_path)
+    net_period(database, agreement_id="AG-SWAP", period=month(2))
+
+    # April before March would leave March's entries to April as "late" and net them twice.
+    with pytest.raises(SettlementOrderError) as skipped:
+        net_period(database, agreement_id="AG-SWAP", period=month(4))
+    # January, before the netted February, is refused as well.
+    with pytest.raises(SettlementOrderError) as earlier:
+        net_period(database, agreement_id="AG-SWAP", period=month(1))
+
+    assert skipped.value.message == (
+        "agreement AG-SWAP: net the period from 2026-03-01T00:00:00+00:00 before the one from "
+        "2026-04-01T00:00:00+00:00"
+    )
+    assert earlier.value.message == (
+        "agreement AG-SWAP: the period from 2026-01-01T00:00:00+00:00 comes before the last "
+        "netted one (to 2026-03-01T00:00:00+00:00): periods are netted in order"
+    )
+    assert rows(database, tables.settlement_entries) == 1
+    # In order, each entry is netted once: February 4,000.00 - (2,600.00 + 300.00) = 1,100.00,
+    # then March 4,000.00 - 2,600.00 = 1,400.00. Re-running February is still allowed.
+    march = net_period(database, agreement_id="AG-SWAP", period=month(3)).statement
+    assert str(march.net) == "1400.00"
+    assert net_period(database, agreement_id="AG-SWAP", period=month(2)).stored_now is False
+    balances = [str(entry.balance) for entry in account_history(database, "CP-STRATUS")]
+    assert balances == ["-1100.00", "-2500.00"]
 
 
 def test_a_dispute_on_our_own_invoice_withholds_a_receivable(database: Database) -> None:

@@ -285,8 +285,19 @@ def statement_command(
     if out is None:
         typer.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    _write(out, text)
     typer.echo(f"wrote the {statement_format.value} statement to {out}")
+
+
+def _write(out: Path, text: str) -> None:
+    """Write `--out`; a folder that does not exist, or a file that cannot be written, is a plain
+    error (the folder is not made: a mistyped path should not leave folders behind)."""
+    if not out.parent.is_dir():
+        raise SettlementCommandError(f"--out {out}: the folder {out.parent} does not exist")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise SettlementCommandError(f"--out {out}: cannot write it: {error.strerror}") from None
 
 
 def _rendered(statement: SettlementStatement | NettingStatement, chosen: StatementFormat) -> str:

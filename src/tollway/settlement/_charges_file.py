@@ -2,9 +2,11 @@
 
 Columns (CSV header, or the keys of each JSON object): `partner_id`, `partner_invoice_id`,
 `line_id`, `description`, `category`, `amount` (tax included, in the currency's decimals),
-`currency`, `charge_date` (YYYY-MM-DD). A row that cannot be used is rejected with a stable reason
-code and a message naming the file, the row and the field; the rest are accepted. Every row is
-counted once: submitted = accepted + rejected.
+`currency`, `charge_date` (YYYY-MM-DD). The file is UTF-8 (a byte-order mark is fine); another
+encoding refuses the file, naming the line. A row that cannot be used (an amount beyond
+`charge_amount_minor_max` too) is rejected with a stable reason code and a message naming the
+file, the row and the field; the rest are accepted. Every row is counted once: submitted =
+accepted + rejected.
 """
 
 import csv
@@ -27,6 +29,10 @@ CHARGE_COLUMNS: Final = (
 )  # fmt: skip
 charge_file_bytes_max: Final = 256 * 1024 * 1024
 charge_rows_max: Final = 1_000_000
+charge_amount_minor_max: Final = 999_999_999_999_999
+"""The largest amount (in size) of one charge, in minor units: 9,999,999,999,999.99 USD. Stored
+money is a 64-bit count of minor units, and balances add charges up: a charge beyond this is a
+typing mistake, rejected as its row."""
 
 
 class ChargeFileError(TollwayError):
@@ -106,7 +112,7 @@ def _records(path: Path) -> Iterator[tuple[int, Mapping[str, Any] | None]]:
     if path.stat().st_size > charge_file_bytes_max:
         raise ChargeFileError(f"{path}: larger than {charge_file_bytes_max} bytes")
     suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8")
+    text = _text_of(path)
     if suffix == ".csv":
         rows: Iterator[Mapping[str, Any] | None] = iter(csv.DictReader(io.StringIO(text)))
     elif suffix in (".jsonl", ".ndjson"):
@@ -117,6 +123,23 @@ def _records(path: Path) -> Iterator[tuple[int, Mapping[str, Any] | None]]:
         if number > charge_rows_max:
             raise ChargeFileError(f"{path}: more than {charge_rows_max} rows; split the file")
         yield number, row
+
+
+def _text_of(path: Path) -> str:
+    """The file as UTF-8 text; a byte-order mark (Excel's "CSV UTF-8") is dropped."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ChargeFileError(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start]
+        raise ChargeFileError(
+            f"{path}: line {line} is not UTF-8 text (byte {byte:#04x}); save the file as UTF-8 "
+            "(CSV UTF-8)"
+        ) from None
 
 
 def _json_object(line: str) -> Mapping[str, Any] | None:
@@ -158,7 +181,26 @@ def _charge(record: Mapping[str, Any] | None) -> tuple[str, PartnerCharge]:
         )
     except SettlementInputError as error:
         raise _Rejected(RejectReason.INVALID_AMOUNT, error.field, error.problem) from None
+    problem = size_problem(charge)
+    if problem is not None:
+        raise _Rejected(RejectReason.INVALID_AMOUNT, "amount", problem)
     return text["partner_id"], charge
+
+
+def size_problem(charge: PartnerCharge) -> str | None:
+    """Why the charge's amount is too large to store, or None.
+
+    >>> from tollway.money import currency
+    >>> huge = PartnerCharge("ST-1", "C1", "", "cloud", Decimal("1E+15"), currency("USD"),
+    ...     date(2026, 2, 1))
+    >>> size_problem(huge)
+    '1E+15 is beyond the largest amount stored, 9999999999999.99 USD (in size)'
+    """
+    unit = charge.currency
+    if abs(charge.amount.scaleb(unit.minor_units)) <= charge_amount_minor_max:
+        return None
+    largest = Decimal(charge_amount_minor_max).scaleb(-unit.minor_units)
+    return f"{charge.amount} is beyond the largest amount stored, {largest} {unit.code} (in size)"
 
 
 def _text(record: Mapping[str, Any], name: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
 from tollway.money import Currency
 from tollway.settlement.core import (
@@ -24,6 +25,9 @@ from tollway.settlement.core import (
     SettlementStatement,
     Side,
 )
+
+STORED_MINOR_LIMIT: Final = 2**63
+"""Stored amounts are signed 64-bit integers of minor units: every one is smaller in size."""
 
 
 class StatementKind(StrEnum):
@@ -57,6 +61,9 @@ def to_minor(value: Decimal, unit: Currency) -> int:
     """
     scaled = value.scaleb(unit.minor_units)
     assert scaled == scaled.to_integral_value(), f"{value} is not whole {unit.code} minor units"
+    # Amounts are checked on the way in (charges: `charge_amount_minor_max`); the database column
+    # is a signed 64-bit integer.
+    assert abs(scaled) < STORED_MINOR_LIMIT, f"{value} {unit.code} is too large to store"
     return int(scaled)
 
 

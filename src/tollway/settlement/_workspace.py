@@ -3,8 +3,9 @@
 Agreements and models are loaded from a file, milestones recorded, partner charges imported and
 disputes raised and resolved; a period is settled (revenue share) or netted (reciprocal) from what
 the workspace holds (`_sources`), and the statement is stored with a posting to the partner's
-settlement account, in one transaction. Re-running a stored period gives the same statement and
-changes nothing; a different result is `PeriodAlreadySettledError`.
+settlement account, in one transaction. Periods are settled (and netted) in order, each starting
+where the last one ended (`SettlementOrderError`). Re-running a stored period gives the same
+statement and changes nothing; a different result is `PeriodAlreadySettledError`.
 """
 
 from collections.abc import Sequence
@@ -18,7 +19,13 @@ from tollway.billing import BillState
 from tollway.io import read_document
 from tollway.money import TollwayError
 from tollway.periods import BillingPeriod
-from tollway.settlement._charges_file import ChargeReject, ChargeRow, RejectReason, read_charges
+from tollway.settlement._charges_file import (
+    ChargeReject,
+    ChargeRow,
+    RejectReason,
+    read_charges,
+    size_problem,
+)
 from tollway.settlement._documents import parse_agreements_file
 from tollway.settlement._ledger import AccountEntry
 from tollway.settlement._sources import (
@@ -41,6 +48,7 @@ from tollway.settlement.core import (
     RevenueLine,
     RevenueShareModel,
     SettlementHistory,
+    SettlementOrderError,
     SettlementStatement,
     Side,
     net,
@@ -195,6 +203,9 @@ def _charge_problem(
     repository: SettlementRepository, row: ChargeRow
 ) -> tuple[RejectReason, str] | None:
     charge = row.charge
+    too_large = size_problem(charge)
+    if too_large is not None:
+        return RejectReason.INVALID_AMOUNT, f"amount: {too_large}"
     if not repository.agreement_ids(partner_id=row.partner_id):
         return RejectReason.UNKNOWN_PARTNER, (
             f"partner_id: no agreement with partner {row.partner_id!r}"
@@ -311,7 +322,9 @@ def net_period(
     with database.transaction() as session:
         repository = SettlementRepository(session)
         agreement = _agreement(repository, agreement_id)
-        recognition = _netting_recognition(repository.netting_statements(agreement_id), period)
+        netted = repository.netting_statements(agreement_id)
+        _check_netting_order(agreement_id, netted, period)
+        recognition = _netting_recognition(netted, period)
         entries = (
             _partner_receivables(session, repository, agreement)
             if our_receivables is None
@@ -324,6 +337,27 @@ def net_period(
             period=period,
         )
         return NettingRun(statement, repository.save_netting(statement))
+
+
+def _check_netting_order(
+    agreement_id: str, netted: Sequence[NettingStatement], period: BillingPeriod
+) -> None:
+    """Periods are netted in order, each starting where the last one ended (like `settle`): a
+    later period takes the earlier periods' entries nobody netted as late, so netting one before
+    the period ahead of it would net that period's entries twice. Re-running is allowed."""
+    if any(each.period_start == period.start for each in netted) or not netted:
+        return
+    last_end = max(each.period_end for each in netted)
+    if period.start < last_end:
+        raise SettlementOrderError(
+            f"agreement {agreement_id}: the period from {period.start.isoformat()} comes before "
+            f"the last netted one (to {last_end.isoformat()}): periods are netted in order"
+        )
+    if period.start != last_end:
+        raise SettlementOrderError(
+            f"agreement {agreement_id}: net the period from {last_end.isoformat()} before the "
+            f"one from {period.start.isoformat()}"
+        )
 
 
 def _netting_recognition(netted: Sequence[NettingStatement], period: BillingPeriod) -> Recognition:

@@ -6,10 +6,11 @@ with recoupment, effective dates and endings by date, cumulative basis or milest
 settlement of one period into a statement whose share lines cite the revenue lines they came from
 (with clawbacks of earlier periods' shares), the settlement history those statements form, and
 reciprocal netting of receivables against a partner's charges with disputed amounts withheld.
-Invariants (asserted in code): a share never exceeds its basis; an item's payable is its share
-lines plus its adjustment lines and the statement's total is the sum of its items; cumulative paid
-never exceeds a cumulative cap; a netting statement's net = receivables - payables - withheld;
-settling the same inputs and history again gives an equal statement with the same digest.
+Invariants (asserted in code): a share never exceeds its basis; what is clawed back on a revenue
+line never exceeds what was paid on it (after caps); an item's payable is its share lines plus its
+adjustment lines and the statement's total is the sum of its items; cumulative paid never exceeds a
+cumulative cap; a netting statement's net = receivables - payables - withheld; periods are settled
+in order; settling the same inputs and history again gives an equal statement with the same digest.
 May import: the standard library (no clock, no I/O), `tollway.money`, `tollway.periods`,
 `tollway.billing` (charge types). Never storage, files, the CLI or the clock.
 """

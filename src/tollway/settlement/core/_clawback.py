@@ -1,13 +1,16 @@
 """Clawbacks: taking back, in a later period, share paid on revenue that turned out not to be due.
 
 Three triggers, each on a revenue line an earlier statement shared (a `SettledShare`):
-- a credit note crediting the line: the credited fraction of the line's basis, times what was
-  paid on it;
-- a bad-debt write-off dated after the line was settled: the written-off fraction, likewise;
+- a credit note crediting the line: the fraction of the line's basis credited so far (by this and
+  earlier credit notes, of what same-period credits had left of it), times what was paid on it
+  after caps, less what credits already took back;
+- a bad-debt write-off dated after the line was settled: the written-off fraction, likewise (credits
+  and write-offs add up: both reverse the line's basis);
 - an item end (a milestone) that became known after the period it falls in was settled: the part
   of the share earned on revenue served after the end.
-A clawback never takes back more than was paid and not yet taken back. It is computed exactly and
-rounded once, at the model's rounding mode, and is negative (owed back by the partner).
+A clawback never takes back more than was paid and not yet taken back. The cumulative amount is
+computed exactly and rounded once, at the model's rounding mode, so partial credits of a whole line
+take back exactly what was paid on it; a clawback is negative (owed back by the partner).
 """
 
 from collections.abc import Mapping, Sequence
@@ -38,24 +41,28 @@ def reversal_clawbacks(
     currency: Currency,
     mode: RoundingMode,
 ) -> list[AdjustmentLine]:
-    """Clawbacks for `reversed_basis` (a positive amount) of a line credited or written off."""
-    assert kind in (AdjustmentKind.CREDIT_CLAWBACK, AdjustmentKind.BAD_DEBT_CLAWBACK)
+    """Clawbacks for `reversed_basis` (a positive amount) of a line credited or written off: one
+    per share of the line with basis left to reverse (zero when rounding leaves nothing yet)."""
+    assert kind.is_reversal
     assert reversed_basis >= 0
     found = []
     for share in settled:
-        if share.paid <= 0 or share.remaining <= 0 or share.line_basis <= 0:
+        if share.line_basis <= 0 or share.uncredited_basis <= 0:
             continue
-        fraction = min(Fraction(1), Fraction(reversed_basis) / Fraction(share.line_basis))
-        amount = min(share.remaining, _rounded(fraction * Fraction(share.paid), currency, mode))
-        if amount == 0:
-            continue
+        if reversed_fraction(share, share.reversed_basis) >= 1:
+            continue  # every bit of the line's basis was reversed already
+        fraction = reversed_fraction(share, share.reversed_basis + reversed_basis)
+        target = _rounded(fraction * Fraction(max(share.paid, Decimal(0))), currency, mode)
+        amount = min(max(share.remaining, Decimal(0)), target - share.reversal_clawed)
+        assert amount >= 0, f"{share.key}: clawbacks only grow"
+        credited = Fraction(reversed_basis) / Fraction(share.line_basis)
         found.append(
             AdjustmentLine(
                 item_id=share.item_id,
                 kind=kind,
                 amount=-amount,
-                description=f"{kind.value.replace('_', ' ')} of {fraction_text(fraction)} of "
-                f"{share.paid} paid on {share.key[0]}/{share.key[1]}",
+                description=f"{kind.value.replace('_', ' ')} of {fraction_text(credited)} of the "
+                f"line: {share.paid} was paid on {share.key[0]}/{share.key[1]}",
                 bill_no=share.key[0],
                 line_id=share.key[1],
                 settled_period_start=share.period_start,
@@ -64,6 +71,22 @@ def reversal_clawbacks(
             )
         )
     return found
+
+
+def reversed_fraction(share: SettledShare, reversed_basis: Decimal) -> Fraction:
+    """The fraction of the item's uncredited slice of the line that `reversed_basis` of the whole
+    line's basis reverses (a line's reversal falls on its slices in proportion), at most 1."""
+    on_slice = Fraction(reversed_basis) * Fraction(share.slice_basis) / Fraction(share.line_basis)
+    return min(Fraction(1), on_slice / Fraction(share.uncredited_basis))
+
+
+def reversed_slice_basis(
+    share: SettledShare, reversed_basis: Decimal, currency: Currency
+) -> Decimal:
+    """The item's basis reversed once `reversed_basis` of the line is: what a credit or write-off
+    takes off the item's running basis (cumulative, so the parts add up to the slice)."""
+    fraction = reversed_fraction(share, reversed_basis)
+    return _rounded(fraction * Fraction(share.uncredited_basis), currency, RoundingMode.HALF_EVEN)
 
 
 def termination_clawbacks(
@@ -77,7 +100,7 @@ def termination_clawbacks(
     found = []
     for share in settled:
         window = windows.get(share.item_id)
-        if window is None or window.end is None or share.paid <= 0 or share.remaining <= 0:
+        if window is None or window.end is None or share.shares <= 0 or share.remaining <= 0:
             continue
         if AdjustmentKind.TERMINATION_CLAWBACK in share.kinds_clawed:
             continue
@@ -85,7 +108,7 @@ def termination_clawbacks(
         weighted = sum((Fraction(line.share) * part for line, part in after), Fraction(0))
         if weighted == 0:
             continue
-        fraction = weighted / Fraction(share.paid)
+        fraction = weighted / Fraction(share.shares)
         amount = min(
             share.remaining, _rounded(fraction * Fraction(share.remaining), currency, mode)
         )

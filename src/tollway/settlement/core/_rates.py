@@ -1,7 +1,8 @@
 """Share maths: flat, tiered (marginal) and banded (whole-amount) percentages over slices of basis.
 
 Shares are computed exactly (basis × percent / 100 at 38 significant digits, exact for any
-percentage with few decimals) and rounded once per share line at the model's rounding mode. A
+percentage with few decimals) and rounded once per share line at the model's rounding mode (a
+same-period credit under one percentage: cumulatively with the slice it credits, see `_one_rate`). A
 slice's basis is a whole number of minor units and a percentage is at most 100, so a rounded
 share never exceeds its basis whatever the mode.
 
@@ -58,15 +59,46 @@ def share_lines(
     [(1, Decimal('1000'), Decimal('100')), (2, Decimal('500'), Decimal('100'))]
     """
     if isinstance(rate, FlatShare):
-        return tuple(
-            _line(each, each.amount, None, rate.percent, currency, mode) for each in slices
-        )
+        return _one_rate(slices, None, rate.percent, currency, mode)
     if isinstance(rate, BandedShare):
         final = start_total + sum((each.amount for each in slices), Decimal(0))
         number = band_number(rate.bands, final)
-        percent = rate.bands[number - 1].percent
-        return tuple(_line(each, each.amount, number, percent, currency, mode) for each in slices)
+        return _one_rate(slices, number, rate.bands[number - 1].percent, currency, mode)
     return _tiered(rate, slices, start_total=start_total, currency=currency, mode=mode)
+
+
+def _one_rate(
+    slices: Sequence[Slice],
+    band: int | None,
+    percent: Decimal,
+    currency: Currency,
+    mode: RoundingMode,
+) -> tuple[ShareLine, ...]:
+    """One percentage for every slice. A credit slice netted against a slice of the same period
+    is rounded cumulatively: the share of what is left of that slice, rounded, less the share
+    before the credit; so a slice credited in full, in any number of parts, earns exactly 0."""
+    left: dict[tuple[LineKey, datetime, datetime], Decimal] = {}
+    lines = []
+    for each in slices:
+        if each.credits is None:
+            left[((each.bill_no, each.line_id), each.start, each.end)] = each.amount
+            lines.append(_line(each, each.amount, band, percent, currency, mode))
+            continue
+        target = (each.credits, each.start, each.end)
+        before = left.get(target)
+        share = None
+        if before is not None:
+            left[target] = before + each.amount
+            share = _rounded(before + each.amount, percent, currency, mode) - _rounded(
+                before, percent, currency, mode
+            )
+        lines.append(_line(each, each.amount, band, percent, currency, mode, share=share))
+    return tuple(lines)
+
+
+def _rounded(basis: Decimal, percent: Decimal, currency: Currency, mode: RoundingMode) -> Decimal:
+    exact = MONEY_CONTEXT.divide(MONEY_CONTEXT.multiply(basis, percent), HUNDRED)
+    return round_decimal(exact, decimals=currency.minor_units, mode=mode)
 
 
 def band_number(bands: Sequence[Band], total: Decimal) -> int:
@@ -134,6 +166,8 @@ def _line(
     percent: Decimal,
     currency: Currency,
     mode: RoundingMode,
+    *,
+    share: Decimal | None = None,
 ) -> ShareLine:
     exact = MONEY_CONTEXT.divide(MONEY_CONTEXT.multiply(basis, percent), HUNDRED)
     return ShareLine(
@@ -147,7 +181,7 @@ def _line(
         band=band,
         percent=percent,
         share_exact=exact,
-        share=round_decimal(exact, decimals=currency.minor_units, mode=mode),
+        share=_rounded(basis, percent, currency, mode) if share is None else share,
         credits_bill_no=each.credits[0] if each.credits else None,
         credits_line_id=each.credits[1] if each.credits else None,
     )

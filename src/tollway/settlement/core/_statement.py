@@ -23,7 +23,9 @@ class ShareLine:
     `line_basis` is the whole line's basis; `basis` the part shared here (a line crossing a band,
     an item's end or a cumulative threshold is split); `band` is 1-based (None for a flat share).
     `share_exact` is basis × percent / 100; `share` is it rounded at the model's rounding mode.
-    A credit-note line netted in its own period names the line it credits (`credits_*`).
+    A credit-note line netted in its own period names the line it credits (`credits_*`); under one
+    percentage (flat, banded) its share is rounded cumulatively with that line's slice, so a slice
+    credited in full, in any number of parts, earns exactly nothing.
     """
 
     item_id: str
@@ -66,10 +68,18 @@ class AdjustmentKind(StrEnum):
     CUMULATIVE_FLOOR = "cumulative_floor"
     PERIOD_CAP = "period_cap"
     CUMULATIVE_CAP = "cumulative_cap"
+    LIMITS_RESTATED = "limits_restated"
+    """An item's end became known after periods it ends were settled: the guarantee, floors and
+    caps of each such period, restated with the end known, less what was stated then."""
 
     @property
     def is_clawback(self) -> bool:
         return self in _CLAWBACKS
+
+    @property
+    def is_reversal(self) -> bool:
+        """A clawback for revenue reversed (credited or written off), not for an item's end."""
+        return self in (AdjustmentKind.CREDIT_CLAWBACK, AdjustmentKind.BAD_DEBT_CLAWBACK)
 
 
 _CLAWBACKS = frozenset(
@@ -87,8 +97,9 @@ class AdjustmentLine:
 
     For a clawback: `bill_no`/`line_id` name the settled revenue line, `settled_period_start` the
     period its share was paid in, `source` what triggered it (the credit-note line, the
-    write-off, the milestone) and `basis` the basis taken back (credited, written off, or served
-    after the item's end).
+    write-off, the milestone) and `basis` the basis taken back: for a credit or a write-off the
+    line's basis credited or written off, for an item's end the item's basis served after it.
+    For a restatement (`LIMITS_RESTATED`): `settled_period_start` names the period restated.
     """
 
     item_id: str
@@ -141,10 +152,10 @@ class ItemEnd:
 class ItemSettlement:
     """One item's result for the period, with its running totals after it.
 
-    `earned` = share lines + clawbacks; `payable` = earned + guarantee, recoupment, floor and cap
-    lines. `cumulative_basis` is the basis it has shared since it began (clawbacks do not move it);
-    `cumulative_paid` the total paid; `guarantee_outstanding` the guarantee top-ups not yet
-    recouped.
+    `earned` = share lines + clawbacks; `payable` = earned + guarantee, recoupment, floor, cap and
+    restatement lines. `cumulative_basis` is the basis it has shared since it began, less the
+    basis clawed back (credited, written off, served after its end); `cumulative_paid` the total
+    paid; `guarantee_outstanding` the guarantee top-ups not yet recouped.
     """
 
     item_id: str
