@@ -7,8 +7,10 @@ TollwayErrors, which the application's error boundary prints as one line (exit c
 `readiness` exits with 1 when the run is not ready, so a script can gate on it.
 """
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Final
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -88,17 +90,32 @@ def issued_cycle_tables(workspace: Workspace, cycle: str) -> InvoiceTables:
     return _issued_bills(workspace, cycle)[1]
 
 
+def local_cycle_month(period_start: datetime, *, time_zone: str) -> str:
+    """The bill cycle (YYYY-MM) of a bill whose period starts at `period_start`: the month of that
+    instant's local date in the paying account's time zone, as the bill run reads its window.
+
+    >>> from datetime import UTC
+    >>> local_cycle_month(datetime(2026, 2, 28, 15, tzinfo=UTC), time_zone="Asia/Tokyo")
+    '2026-03'
+    """
+    return period_start.astimezone(ZoneInfo(time_zone)).date().strftime("%Y-%m")
+
+
 def _issued_bills(workspace: Workspace, cycle: str) -> tuple[list[CustomerBill], InvoiceTables]:
-    """Tollway's issued invoices of the cycle: the normal bills whose period starts in the month
-    (the bills `tollway bill CYCLE` issued)."""
-    start, end = month_window(cycle)
+    """Tollway's issued invoices of the cycle: the normal bills whose period starts, on the paying
+    account's own calendar, in the month (the bills `tollway bill CYCLE` issued)."""
+    month_window(cycle)  # refuses a cycle that is not YYYY-MM
     with workspace.database.transaction() as session:
         accounts = WorldRepository(session).load().accounts
         query = BillQuery(state=BillState.ISSUED, category=BillCategory.NORMAL)
         bills = [
             bill
             for bill in BillRepository(session).stream(query)
-            if start <= bill.billing_period_start < end
+            if local_cycle_month(
+                bill.billing_period_start,
+                time_zone=accounts[bill.billing_account_id].time_zone,
+            )
+            == cycle
         ]
     return bills, tollway_tables(bills, accounts=accounts)
 

@@ -7,7 +7,8 @@ Precedence for lines, first match wins (docs/parallel-run.md explains each):
 2. unpaired: `discount` for a discount or credit line, else `missing_in_new` (legacy only) or
    `extra_in_new` (tollway only);
 3. `hierarchy` — the pair is on invoices of different accounts (a roll-up);
-4. `timing` — the pair's periods do not overlap (billed in another period window);
+4. `timing` — the pair's periods do not overlap (billed in another period window; an empty
+   period [d, d), a one-time charge, counts as the day d);
 5. `matched` — no attribute differs and the amounts are equal;
 6. `rounding` — no attribute differs and |variance| ≤ the rounding threshold;
 7. `discount` — a discount or credit line whose amount differs;
@@ -166,8 +167,8 @@ def create_line_flags(connection: duckdb.DuckDBPyConnection) -> None:
             FROM line_compare c),
         flagged AS (SELECT b.*, m.minor_units, m.minor_unit, m.rounding_limit,
             has_l AND has_t AND l_invoice_account_id <> t_invoice_account_id AS account_differs,
-            periods_known AND (l_period_end <= t_period_start OR t_period_end <= l_period_start)
-                AS disjoint,
+            periods_known AND (span_end(l_period_start, l_period_end) <= t_period_start
+                OR span_end(t_period_start, t_period_end) <= l_period_start) AS disjoint,
             periods_known AND (l_period_start <> t_period_start OR l_period_end <> t_period_end)
                 AS period_differs,
             coalesce(l_quantity <> t_quantity, FALSE) AS quantity_differs,

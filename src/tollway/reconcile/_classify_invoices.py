@@ -178,9 +178,34 @@ def create_invoice_result(
             LEFT JOIN invoice_pair p ON p.legacy_row = l_inv.inv_row) l
         FULL OUTER JOIN t_inv t ON t.inv_row = l.tollway_row"""
     )
+    _add_other_currencies(connection)
     _create_dominant(connection)
     percent = f"CAST('{relative_percent:f}' AS {AMOUNT})"
     connection.execute(_INVOICE_RESULT_SQL.replace("{relative_percent}", percent))
+
+
+def _add_other_currencies(connection: duckdb.DuckDBPyConnection) -> None:
+    """`invoice_compare.other_currencies`: for an unpaired invoice, the currencies the other
+    system bills the account in over an overlapping period (why the two were not paired)."""
+    connection.execute(
+        """CREATE OR REPLACE TEMP TABLE invoice_compare AS
+        WITH other AS (
+            SELECT l.inv_row AS l_row, t.inv_row AS t_row, l.currency AS l_currency,
+                t.currency AS t_currency
+            FROM l_inv l JOIN t_inv t ON l.tollway_account_id = t.tollway_account_id
+                AND l.currency <> t.currency AND l.period_start < span_end(t.period_start,
+                t.period_end) AND t.period_start < span_end(l.period_start, l.period_end)),
+        legacy_side AS (SELECT l_row, string_agg(DISTINCT t_currency, ', ' ORDER BY t_currency)
+                AS currencies FROM other GROUP BY l_row),
+        tollway_side AS (SELECT t_row, string_agg(DISTINCT l_currency, ', ' ORDER BY l_currency)
+                AS currencies FROM other GROUP BY t_row)
+        SELECT ic.*, CASE WHEN ic.t_inv_row IS NULL THEN ls.currencies
+                WHEN ic.l_inv_row IS NULL THEN ts.currencies END AS other_currencies
+        FROM invoice_compare ic
+        LEFT JOIN legacy_side ls ON ls.l_row = ic.l_inv_row
+        LEFT JOIN tollway_side ts ON ts.t_row = ic.t_inv_row
+        ORDER BY ic.invoice_key"""
+    )
 
 
 def _create_dominant(connection: duckdb.DuckDBPyConnection) -> None:
@@ -246,10 +271,12 @@ SELECT f.*, CASE
             || period(l_period_start, l_period_end)
             || ') has no tollway invoice for the account over its period; total '
             || money(l_total, minor_units)
+            || coalesce('; currency differs: tollway bills it in ' || other_currencies, '')
         WHEN NOT has_l THEN 'tollway invoice ' || t_invoice_id || ' (' || account_id || ', '
             || period(t_period_start, t_period_end)
             || ') has no legacy invoice for the account over its period; total '
             || money(t_total, minor_units)
+            || coalesce('; currency differs: legacy bills it in ' || other_currencies, '')
         WHEN dominant IS NULL AND variance = 0 THEN 'totals agree ('
             || money(t_total, minor_units) || ') and every line and tax matches'
         WHEN dominant IS NULL THEN 'totals ' || money(l_total, minor_units) || {_L}

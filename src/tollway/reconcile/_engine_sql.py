@@ -28,6 +28,9 @@ _MACROS: Final = (
     # "1 on both" when the two sides agree, else "1 (legacy) vs 2 (tollway)".
     """CREATE MACRO versus(l, t) AS CASE WHEN l = t THEN l || ' on both'
         ELSE l || ' (legacy) vs ' || t || ' (tollway)' END""",
+    # The end of a period as an overlap test needs it: an empty period [d, d) (a one-time
+    # charge activated at midnight) stands for its instant, the day [d, d + 1).
+    """CREATE MACRO span_end(s, e) AS CASE WHEN e = s THEN e + 1 ELSE e END""",
     """CREATE MACRO period(s, e) AS CASE WHEN s IS NULL OR e IS NULL THEN 'no period'
         ELSE '[' || CAST(s AS VARCHAR) || ', ' || CAST(e AS VARCHAR) || ')' END""",
 )

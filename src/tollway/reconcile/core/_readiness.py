@@ -132,13 +132,38 @@ def readiness_by_currency(
 _Check = Callable[[CycleSummary], tuple[bool, str]]
 
 
+def _month_number(cycle: str) -> int | None:
+    """`"2026-03"` → 2026 × 12 + 2; None for a cycle not named YYYY-MM."""
+    year, _, month = cycle.partition("-")
+    if not (len(year) == 4 and year.isdigit() and len(month) == 2 and month.isdigit()):
+        return None
+    return int(year) * 12 + int(month) - 1
+
+
+def _latest_consecutive(ordered: Sequence[CycleSummary]) -> int:
+    """How many of the latest cycles follow each other month by month (a gap ends the run)."""
+    months = [_month_number(summary.cycle) for summary in ordered]
+    run = 1 if months else 0
+    for later, earlier in zip(reversed(months), list(reversed(months))[1:], strict=False):
+        if later is None or earlier is None or later - earlier != 1:
+            break
+        run += 1
+    return run
+
+
 def _cycles_gate(ordered: Sequence[CycleSummary], gates: ReadinessGates) -> GateResult:
     required = gates.consecutive_cycles
-    return GateResult(
-        "cycles",
-        len(ordered) >= required,
-        f"{len(ordered)} cycle(s) reconciled, {required} consecutive required",
-    )
+    run = _latest_consecutive(ordered)
+    if run == len(ordered):
+        detail = f"{len(ordered)} cycle(s) reconciled, {required} consecutive required"
+    else:
+        latest = ordered[-run:]
+        span = latest[0].cycle if run == 1 else f"{latest[0].cycle} to {latest[-1].cycle}"
+        detail = (
+            f"{len(ordered)} cycle(s) reconciled, the latest {run} consecutive ({span}); "
+            f"{required} consecutive required"
+        )
+    return GateResult("cycles", run >= required, detail)
 
 
 def _per_cycle_gate(judged: Sequence[CycleSummary], gate: str, check: _Check) -> GateResult:
