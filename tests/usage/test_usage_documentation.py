@@ -51,6 +51,7 @@ def test_the_parquet_example_is_the_first_record_again(
 
 def test_the_public_surface_is_pinned() -> None:
     assert tollway.usage.__all__ == [
+        "LOAD_MEMORY_LIMIT_BYTES",
         "RECORD_FIELDS",
         "REQUIRED_FIELDS",
         "LoadReport",

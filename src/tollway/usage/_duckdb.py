@@ -13,13 +13,16 @@ CONNECTION_CONFIG: dict[str, bool] = {
 }
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection for usage work: nothing downloaded, timestamps shown in UTC.
+def connect(database: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for usage work: nothing downloaded, timestamps shown in UTC.
+
+    In memory, or on the working `database` file where tables must be able to leave memory.
 
     >>> connect().execute("SELECT TIMESTAMPTZ '2024-03-01 10:00:00+02:00' AS start_time").fetchone()
     (datetime.datetime(2024, 3, 1, 8, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')),)
     """
-    connection = duckdb.connect(":memory:", config=dict(CONNECTION_CONFIG))
+    target = ":memory:" if database is None else str(database)
+    connection = duckdb.connect(target, config=dict(CONNECTION_CONFIG))
     # Timestamps with a zone print and group in UTC, whatever the host's zone.
     connection.execute("SET TimeZone = 'UTC'")
     return connection

@@ -6,22 +6,27 @@ from pathlib import Path
 
 import duckdb
 
-from tollway.usage._classify import classify_records
-from tollway.usage._duckdb import connect, sql_text
+from tollway.usage._deduplicate import deduplicate
+from tollway.usage._duckdb import connect
 from tollway.usage._errors import UsageStoreError
-from tollway.usage._read import stage_raw_records
-from tollway.usage._record import RECORD_FIELDS, STORED_COLUMNS
+from tollway.usage._judge import judge_files
+from tollway.usage._keys import KEY_HASH_SQL, hash_version, stored_files
 from tollway.usage._report import LoadReport
-from tollway.usage._store import (
-    UsageStore,
-    check_load_id,
-    find_report,
-    read_reports,
-    usage_relation_sql,
+from tollway.usage._store import UsageStore, check_load_id, find_report, read_reports
+from tollway.usage._write import (
+    exclusive_lock,
+    remove_spill,
+    remove_uncommitted,
+    spill_directory,
+    write_load,
 )
-from tollway.usage._write import exclusive_lock, remove_uncommitted, write_load
 
 FILES_PER_LOAD_MAX = 10_000
+
+LOAD_MEMORY_LIMIT_BYTES = 4 * 1024**3
+"""Memory a load's DuckDB may use for its tables, sorts and joins before it spills to disk (in a
+hidden folder of the store, removed when the load ends). The process peaks above it by DuckDB's
+own bookkeeping and Python's; one load of any size stays within a few GiB more."""
 
 
 def load_usage(
@@ -31,6 +36,7 @@ def load_usage(
     load_id: str,
     known_circuits: Collection[str] | None = None,
     assume_time_zone: str | None = None,
+    memory_limit_bytes: int = LOAD_MEMORY_LIMIT_BYTES,
 ) -> LoadReport:
     """Load usage files (.csv, .jsonl/.ndjson, .parquet) into `store` as the load `load_id`.
 
@@ -38,7 +44,8 @@ def load_usage(
     code (kept in the store's rejects); a record whose (source, record_id) is already stored is
     rejected, never stored twice. Loading a committed `load_id` again returns its report and
     changes nothing. `known_circuits`, when given, rejects records naming any other circuit_id;
-    `assume_time_zone` (an IANA name) places timestamps sent without a UTC offset.
+    `assume_time_zone` (an IANA name) places timestamps sent without a UTC offset;
+    `memory_limit_bytes` bounds the memory DuckDB works in before it spills to disk.
 
     >>> import tempfile
     >>> workspace = tempfile.TemporaryDirectory()
@@ -56,24 +63,67 @@ def load_usage(
     True
     >>> workspace.cleanup()
     """
+    return _load_usage(
+        paths, store=store, load_id=load_id, known_circuits=known_circuits,
+        assume_time_zone=assume_time_zone, memory_limit_bytes=memory_limit_bytes,
+        key_hash_sql=KEY_HASH_SQL,
+    )  # fmt: skip
+
+
+def _load_usage(
+    paths: Sequence[Path],
+    *,
+    store: UsageStore,
+    load_id: str,
+    known_circuits: Collection[str] | None,
+    assume_time_zone: str | None,
+    memory_limit_bytes: int,
+    key_hash_sql: str,
+) -> LoadReport:
+    """`load_usage` with the key hash as a seam: `key_hash_sql` hashes (source, record_id).
+
+    Tests force collisions through it (a hash of the source alone, or a constant).
+    """
     check_load_id(load_id)
+    assert memory_limit_bytes > 0, memory_limit_bytes
     files = list(paths)
     with exclusive_lock(store):
-        connection = connect()
+        reports = _committed_reports(store)
+        committed = find_report(reports, load_id)
+        if committed is not None:
+            return committed
+        _check_files(files)
+        remove_uncommitted(store, load_id)
+        spill = spill_directory(store, load_id)
+        connection = _connect_bounded(spill, memory_limit_bytes=memory_limit_bytes)
         try:
-            reports = read_reports(connection, store)
-            committed = find_report(reports, load_id)
-            if committed is not None:
-                return committed
-            _check_files(files)
-            remove_uncommitted(store, load_id)
             return _run_load(
-                connection, files, store=store, load_id=load_id,
-                stored_usage_sql=usage_relation_sql(store, reports),
+                connection, files, store=store, load_id=load_id, reports=reports,
                 known_circuits=known_circuits, assume_time_zone=assume_time_zone,
+                key_hash_sql=key_hash_sql, memory_limit_bytes=memory_limit_bytes,
             )  # fmt: skip
         finally:
             connection.close()
+            remove_spill(spill)
+
+
+def _committed_reports(store: UsageStore) -> tuple[LoadReport, ...]:
+    connection = connect()
+    try:
+        return read_reports(connection, store)
+    finally:
+        connection.close()
+
+
+def _connect_bounded(spill: Path, *, memory_limit_bytes: int) -> duckdb.DuckDBPyConnection:
+    """A usage connection that works within `memory_limit_bytes`, its tables in a database file
+    in `spill` and its sorts and joins spilling there: an in-memory table cannot leave memory."""
+    spill.mkdir(parents=True)
+    connection = connect(spill / "load.duckdb")
+    connection.execute(f"SET memory_limit = '{memory_limit_bytes // 1024}KiB'")
+    connection.execute("SET temp_directory = ?", [str(spill / "temporary")])
+    connection.execute("SET force_compression = 'uncompressed'")
+    return connection
 
 
 def _check_files(files: list[Path]) -> None:
@@ -97,25 +147,27 @@ def _run_load(
     *,
     store: UsageStore,
     load_id: str,
-    stored_usage_sql: str,
+    reports: tuple[LoadReport, ...],
     known_circuits: Collection[str] | None,
     assume_time_zone: str | None,
+    key_hash_sql: str,
+    memory_limit_bytes: int,
 ) -> LoadReport:
     _check_time_zone(connection, assume_time_zone)
-    submitted = stage_raw_records(connection, files)
     if known_circuits is not None:
         _register_known_circuits(connection, known_circuits)
-    classify_records(
-        connection,
-        stored_usage_sql=stored_usage_sql,
-        assume_time_zone=assume_time_zone,
-        check_circuits=known_circuits is not None,
-    )
-    _split_outcome(connection, load_id=load_id)
+    submitted = judge_files(
+        connection, files, assume_time_zone=assume_time_zone,
+        check_circuits=known_circuits is not None, key_hash_sql=key_hash_sql,
+    )  # fmt: skip
+    version = hash_version(connection, key_hash_sql=key_hash_sql)
+    stored = stored_files(store, reports, version=version)
+    deduplicate(connection, stored=stored, key_hash_sql=key_hash_sql)
     report = _summarize(connection, load_id=load_id, submitted=submitted)
     write_load(
         connection, store=store, report=report, source_files=[path.name for path in files],
-        assume_time_zone=assume_time_zone,
+        assume_time_zone=assume_time_zone, key_version=version,
+        memory_limit_bytes=memory_limit_bytes,
     )  # fmt: skip
     return report
 
@@ -144,53 +196,52 @@ def _register_known_circuits(
     )
 
 
-def _split_outcome(connection: duckdb.DuckDBPyConnection, *, load_id: str) -> None:
-    """Tables `accepted` (stored columns and `period`) and `rejected` (raw fields and reason)."""
-    stored = ", ".join(
-        sql_text(load_id) + " AS load_id" if name == "load_id" else name
-        for name, _ in STORED_COLUMNS
-    )
-    connection.execute(
-        f"""
-        CREATE TABLE accepted AS
-        SELECT {stored}, strftime(timezone('UTC', start_time), '%Y-%m') AS period
-        FROM outcome WHERE rejection IS NULL
-        """
-    )
-    raw_fields = ", ".join(f"raw_record.{field}" for field in RECORD_FIELDS)
-    connection.execute(
-        f"""
-        CREATE TABLE rejected AS
-        SELECT raw_record.file_index, {sql_text(load_id)} AS load_id, raw_record.source_file,
-               raw_record.source_row, outcome.rejection.reason AS reason,
-               outcome.rejection.message AS message, raw_record.raw_line, {raw_fields}
-        FROM outcome
-        JOIN raw_record ON raw_record.file_index = outcome.file_index
-            AND raw_record.source_row = outcome.source_row
-        WHERE outcome.rejection IS NOT NULL
-        """
-    )
-
-
 def _summarize(
     connection: duckdb.DuckDBPyConnection, *, load_id: str, submitted: int
 ) -> LoadReport:
-    counts = connection.execute(
-        "SELECT (SELECT count(*) FROM accepted), (SELECT count(*) FROM rejected),"
-        " (SELECT count(*) - count(DISTINCT (source, record_id)) FROM accepted)"
+    # Every duplicate is a record that passed the checks, once: no join needed to count.
+    row = connection.execute(
+        "SELECT (SELECT count(*) FROM passed) - (SELECT count(*) FROM duplicate)"
     ).fetchone()
-    assert counts is not None
-    accepted, rejected, repeated_keys = counts
-    assert repeated_keys == 0, f"load {load_id} would store {repeated_keys} keys twice"
+    assert row is not None
+    accepted = int(row[0])
     reasons = connection.execute(
-        "SELECT reason, count(*) FROM rejected GROUP BY reason ORDER BY reason"
+        """
+        SELECT reason, count(*) FROM (
+            SELECT rejection.reason AS reason FROM judged WHERE rejection IS NOT NULL
+            UNION ALL SELECT CAST(reason AS VARCHAR) FROM duplicate
+        ) GROUP BY reason ORDER BY reason
+        """
     ).fetchall()
-    periods = connection.execute("SELECT DISTINCT period FROM accepted ORDER BY period").fetchall()
+    periods = _kept_periods(connection, load_id=load_id) if accepted > 0 else ()
     return LoadReport(
         load_id=load_id,
         submitted=submitted,
         accepted=accepted,
-        rejected=rejected,
+        rejected=submitted - accepted,
         rejected_by_reason={str(reason): int(count) for reason, count in reasons},
-        periods=tuple(str(period) for (period,) in periods),
+        periods=periods,
     )
+
+
+def _kept_periods(connection: duckdb.DuckDBPyConnection, *, load_id: str) -> tuple[str, ...]:
+    """The usage months of the kept records, once no key is kept twice."""
+    _assert_keys_distinct(connection, load_id=load_id)
+    # The UTC month from the instant's microseconds, without the time zone library.
+    rows = connection.execute(
+        "SELECT DISTINCT strftime(date_trunc('month', make_timestamp(epoch_us(start_time))),"
+        " '%Y-%m') AS period FROM kept ORDER BY period"
+    ).fetchall()
+    return tuple(str(period) for (period,) in rows)
+
+
+def _assert_keys_distinct(connection: duckdb.DuckDBPyConnection, *, load_id: str) -> None:
+    """No key is kept twice: as many distinct hashes as records proves it; else count the keys."""
+    row = connection.execute("SELECT count(*) - count(DISTINCT key_hash) FROM kept").fetchone()
+    assert row is not None
+    if row[0] == 0:
+        return
+    row = connection.execute(
+        "SELECT count(*) - count(DISTINCT (source, record_id)) FROM kept"
+    ).fetchone()
+    assert row is not None and row[0] == 0, f"load {load_id} would store {row} keys twice"

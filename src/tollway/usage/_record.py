@@ -20,6 +20,13 @@ RECORD_FIELDS = (
 )
 """Every field a usage file may carry, in the order the store and the rejects keep them."""
 
+TEXT_FIELDS = tuple(
+    field
+    for field in RECORD_FIELDS
+    if field not in ("start_time", "end_time", "quantity", "characteristics")
+)
+"""The fields that are text whatever a file's format: ids, names, units."""
+
 REQUIRED_FIELDS = ("record_id", "source", "usage_type", "start_time", "quantity", "unit")
 """Fields every record needs; besides these, at least one of circuit_id and service_id."""
 

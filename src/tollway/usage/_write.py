@@ -2,11 +2,16 @@
 
 Each file is written under a hidden temporary name beside its final place, synced, then renamed
 (an atomic step on one file system). The loads log row goes last: it commits the load. A load killed
-before that leaves only uncommitted files, which the next attempt with the same load_id removes.
+before that leaves only uncommitted files, which the next attempt with the same load_id removes;
+readers, and the key index lookups of later loads, go through the log and never see them.
+
+Each month's usage file is sorted once, by (start_time, source, record_id); its key index file by
+key hash. The rejects keep every field as the text that was sent.
 """
 
 import fcntl
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,11 +21,23 @@ import duckdb
 
 from tollway.usage._duckdb import sql_path_list, sql_text
 from tollway.usage._errors import UsageStoreBusyError
-from tollway.usage._record import REJECT_COLUMNS, STORED_COLUMNS
+from tollway.usage._keys import key_index_file
+from tollway.usage._record import REJECT_COLUMNS, STORED_COLUMNS, TEXT_FIELDS
 from tollway.usage._report import LoadReport
-from tollway.usage._store import LOG_COLUMNS, UsageStore, check_load_id, empty_relation_sql
+from tollway.usage._store import (
+    LOG_COLUMNS,
+    UsageStore,
+    check_load_id,
+    check_period,
+    empty_relation_sql,
+)
 
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd"
+
+REJECT_ROW_MEMORY_BYTES = 2048
+"""Memory to allow for each reject row when the rejects are gathered and sorted in one statement
+(about four times what one takes): beyond memory_limit / this, they are gathered into a table
+first, which costs a pass more but never runs out of memory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +72,8 @@ def remove_uncommitted(store: UsageStore, load_id: str) -> None:
     patterns = (
         f"usage/period=*/load-{load_id}.parquet",
         f"usage/period=*/.load-{load_id}.parquet.tmp",
+        f"keys/*/period=*/load-{load_id}.parquet",
+        f"keys/*/period=*/.load-{load_id}.parquet.tmp",
         f"rejects/load-{load_id}.parquet",
         f"rejects/.load-{load_id}.parquet.tmp",
         f".loads-{load_id}.parquet.tmp",
@@ -62,6 +81,19 @@ def remove_uncommitted(store: UsageStore, load_id: str) -> None:
     for pattern in patterns:
         for leftover in store.root.glob(pattern):
             leftover.unlink()
+    remove_spill(spill_directory(store, load_id))
+
+
+def spill_directory(store: UsageStore, load_id: str) -> Path:
+    """The hidden folder a load's DuckDB spills to when its work outgrows its memory limit."""
+    check_load_id(load_id)
+    return store.root / f".spill-{load_id}"
+
+
+def remove_spill(directory: Path) -> None:
+    """Remove a spill folder and what DuckDB left in it (nothing in it is ever read again)."""
+    if directory.is_dir():
+        shutil.rmtree(directory)
 
 
 def write_load(
@@ -71,18 +103,31 @@ def write_load(
     report: LoadReport,
     source_files: list[str],
     assume_time_zone: str | None,
+    key_version: str,
+    memory_limit_bytes: int,
 ) -> None:
-    """Write the tables `accepted` and `rejected` of a judged load, then commit it in the log."""
+    """Write the kept and the rejected records of a judged load, then commit it in the log.
+
+    Per month of `report.periods`: the usage file and its key index file (for `key_version`).
+    `memory_limit_bytes` is the connection's memory limit.
+    """
     usage_files = [
         _write_usage_period(connection, store=store, report=report, period=period)
         for period in report.periods
     ]
-    rejects_file = _write_rejects(connection, store=store, report=report)
+    key_files = [
+        _write_key_index(connection, store=store, report=report, period=period, version=key_version)
+        for period in report.periods
+    ]
+    rejects_file = _write_rejects(
+        connection, store=store, report=report, memory_limit_bytes=memory_limit_bytes
+    )
     _check_written(
         connection, report=report, usage_files=[written.temporary for written in usage_files],
+        key_files=[written.temporary for written in key_files],
         rejects_file=rejects_file.temporary,
     )  # fmt: skip
-    for written in (*usage_files, rejects_file):
+    for written in (*usage_files, *key_files, rejects_file):
         _publish(written)
     _publish(
         _write_log(
@@ -90,6 +135,21 @@ def write_load(
             assume_time_zone=assume_time_zone,
         )
     )  # fmt: skip
+
+
+def period_filter_sql(period: str) -> str:
+    """A condition on `start_time`: the instant falls in the usage month `period` (UTC).
+
+    >>> period_filter_sql("2024-12")
+    "start_time >= TIMESTAMPTZ '2024-12-01 00:00:00+00' AND start_time < TIMESTAMPTZ '2025-01-01 00:00:00+00'"
+    """
+    check_period(period)
+    year, month = (int(part) for part in period.split("-"))
+    following = f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    return (
+        f"start_time >= TIMESTAMPTZ '{period}-01 00:00:00+00'"
+        f" AND start_time < TIMESTAMPTZ '{following}-01 00:00:00+00'"
+    )
 
 
 def _pending_file(final: Path) -> _PendingFile:
@@ -102,25 +162,83 @@ def _write_usage_period(
     connection: duckdb.DuckDBPyConnection, *, store: UsageStore, report: LoadReport, period: str
 ) -> _PendingFile:
     target = _pending_file(store.usage_file(period, load_id=report.load_id))
-    columns = ", ".join(name for name, _ in STORED_COLUMNS)
+    columns = ", ".join(
+        f"{sql_text(report.load_id)} AS load_id" if name == "load_id" else name
+        for name, _ in STORED_COLUMNS
+    )
     connection.execute(
-        f"COPY (SELECT {columns} FROM accepted WHERE period = {sql_text(period)}"
+        f"COPY (SELECT {columns} FROM kept WHERE {period_filter_sql(period)}"
         " ORDER BY start_time, source, record_id)"
         f" TO {sql_text(str(target.temporary))} ({PARQUET_OPTIONS})"
     )
     return target
 
 
-def _write_rejects(
-    connection: duckdb.DuckDBPyConnection, *, store: UsageStore, report: LoadReport
+def _write_key_index(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    store: UsageStore,
+    report: LoadReport,
+    period: str,
+    version: str,
 ) -> _PendingFile:
-    target = _pending_file(store.rejects_file(report.load_id))
-    columns = ", ".join(name for name, _ in REJECT_COLUMNS)
+    target = _pending_file(key_index_file(store, period, load_id=report.load_id, version=version))
     connection.execute(
-        f"COPY (SELECT {columns} FROM rejected ORDER BY file_index, source_row)"
+        "COPY (SELECT key_hash, content_hash, source, record_id FROM kept"
+        f" WHERE {period_filter_sql(period)} ORDER BY key_hash, source, record_id)"
         f" TO {sql_text(str(target.temporary))} ({PARQUET_OPTIONS})"
     )
     return target
+
+
+def _write_rejects(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    store: UsageStore,
+    report: LoadReport,
+    memory_limit_bytes: int,
+) -> _PendingFile:
+    target = _pending_file(store.rejects_file(report.load_id))
+    columns = ", ".join(
+        _reject_column_sql(name, load_id=report.load_id) for name, _ in REJECT_COLUMNS
+    )
+    if report.rejected <= memory_limit_bytes // REJECT_ROW_MEMORY_BYTES:
+        connection.execute(
+            f"COPY (SELECT {columns} FROM rejected ORDER BY file_index, source_row)"
+            f" TO {sql_text(str(target.temporary))} ({PARQUET_OPTIONS})"
+        )
+        return target
+    # Put together first, then sorted: one statement doing both the joins that gather the
+    # duplicates and the sort of millions of them ran out of memory.
+    connection.execute(
+        f"CREATE TABLE reject_row AS SELECT file_index AS file_order, source_row AS row_order,"
+        f" {columns} FROM rejected"
+    )
+    connection.execute(
+        "COPY (SELECT * EXCLUDE (file_order, row_order) FROM reject_row"
+        " ORDER BY file_order, row_order)"
+        f" TO {sql_text(str(target.temporary))} ({PARQUET_OPTIONS})"
+    )
+    return target
+
+
+def _reject_column_sql(name: str, *, load_id: str) -> str:
+    """A rejects column from `judged`: every field as the text that was sent."""
+    if name == "load_id":
+        return f"{sql_text(load_id)} AS load_id"
+    if name in ("reason", "message"):
+        return f"rejection.{name} AS {name}"
+    if name in ("start_time", "end_time"):
+        return f"coalesce(sent_{name}, utc_text({name})) AS {name}"
+    if name == "quantity":
+        return "coalesce(sent_quantity, quantity_text(quantity)) AS quantity"
+    if name == "characteristics":
+        return "sent_characteristics AS characteristics"
+    if name in TEXT_FIELDS:
+        return (
+            f"CASE WHEN sent_text IS NULL THEN {name} ELSE sent_text ->> '$.{name}' END AS {name}"
+        )
+    return name
 
 
 def _check_written(
@@ -128,27 +246,35 @@ def _check_written(
     *,
     report: LoadReport,
     usage_files: list[Path],
+    key_files: list[Path],
     rejects_file: Path,
 ) -> None:
-    """Read the written files back: every accepted and rejected record is there, quantities exact."""
+    """Read the written files back: every kept and rejected record is there, quantities exact."""
     written_usage = (
         "SELECT count(*) AS records, sum(quantity) AS quantity"
         f" FROM read_parquet({sql_path_list(usage_files)})"
         if usage_files
         else "SELECT 0 AS records, NULL AS quantity"
     )
+    written_keys = (
+        f"SELECT count(*) FROM read_parquet({sql_path_list(key_files)})"
+        if key_files
+        else "SELECT 0"
+    )
     row = connection.execute(
         f"""
-        SELECT written.records, written.quantity,
-               (SELECT sum(quantity) FROM accepted) AS accepted_quantity,
+        SELECT written.records, written.quantity, ({written_keys}) AS keys,
+               ({"SELECT sum(quantity) FROM kept" if report.accepted else "SELECT NULL"})
+                   AS kept_quantity,
                (SELECT count(*) FROM read_parquet({sql_text(str(rejects_file))})) AS rejects
         FROM ({written_usage}) AS written
         """
     ).fetchone()
     assert row is not None
-    records, quantity, accepted_quantity, rejects = row
+    records, quantity, keys, kept_quantity, rejects = row
     assert records == report.accepted, f"wrote {records} usage records, accepted {report.accepted}"
-    assert quantity == accepted_quantity, f"wrote quantity {quantity}, accepted {accepted_quantity}"
+    assert keys == report.accepted, f"wrote {keys} keys, accepted {report.accepted}"
+    assert quantity == kept_quantity, f"wrote quantity {quantity}, accepted {kept_quantity}"
     assert rejects == report.rejected, f"wrote {rejects} rejects, rejected {report.rejected}"
 
 
