@@ -77,6 +77,7 @@ def run(size: str, seed: int, repeat: int) -> None:
     figure("rate", size, "rated_or_rejected_records", outcome.record_count, "records")
     figure("rate", size, "rated_charges", len(outcome.charges), "charges")
     figure("rate", size, "rating_seconds", best.seconds, "s")
+    figure("rate", size, "rating_cpu_seconds", best.cpu_seconds, "s")
     figure("rate", size, "rating_rate", records / best.seconds, "records/s")
     figure("rate", size, "bare_group_by_seconds", bare, "s")
     figure("rate", size, "bare_group_by_rate", records / bare, "records/s")

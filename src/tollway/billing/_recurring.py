@@ -13,10 +13,11 @@ segment that no billed line covers (the new offering after an upgrade, a circuit
 the advance bill) is charged, prorated.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import datetime, tzinfo
+from decimal import Decimal, DecimalTuple
+from typing import Final, Generic, TypeVar
 
 from tollway.billing._bill import AppliedBillingRate, ChargeType
 from tollway.billing._charges import Charge
@@ -32,12 +33,126 @@ from tollway.catalog import ChargeKind, ProductOfferingPrice
 from tollway.inventory import LifecycleAction, Product
 from tollway.inventory._timeline import event_instants, segments
 from tollway.money import MONEY_CONTEXT
-from tollway.periods import BillingPeriod, Credit, prorate, unused_credit
-from tollway.pricing import BreakdownLine
+from tollway.periods import BillingPeriod, Credit, Proration, prorate, unused_credit
+from tollway.pricing import BreakdownLine, PriceDefinition
 
 PERIOD_PRICE_KIND = "period_price"
 PRORATION_KIND = "proration"
 UNUSED_CREDIT_KIND = "unused_credit"
+computations_cached_max: Final = 4096
+"""Period prices, prorations and offering price lists kept per cache: thousands of products share
+a few prices, periods and offerings, so a bill run computes each once."""
+
+
+# --- computations shared by many products ---------------------------------------------------------
+#
+# A recurring line is the period price of its definition and quantity, prorated over its piece of
+# the period: pure functions of a few values that thousands of products share. They are cached by
+# keys that tell apart everything the results depend on, representations included (100 and 100.00
+# are equal but print differently; so are two equal instants in two zones).
+
+Key = TypeVar("Key", bound=Hashable)
+Value = TypeVar("Value")
+
+
+class _Cache(Generic[Key, Value]):
+    """A bounded memo: at most `computations_cached_max` entries (emptied when full)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[Key, Value] = {}
+
+    def get(self, key: Key, compute: Callable[[], Value]) -> Value:
+        found = self.entries.get(key)
+        if found is None:
+            if len(self.entries) >= computations_cached_max:
+                self.entries.clear()
+            found = self.entries[key] = compute()
+        return found
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Same:
+    """A key part equal only to itself: the very object (kept alive by the key, so its id is
+    never another's)."""
+
+    value: object
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
+def _number_key(value: Decimal) -> DecimalTuple:
+    return value.as_tuple()
+
+
+def _instant_key(value: datetime) -> tuple[datetime, int, tzinfo | None]:
+    return (value.replace(tzinfo=None), value.fold, value.tzinfo)
+
+
+def _period_key(period: BillingPeriod) -> Hashable:
+    return (
+        _instant_key(period.start),
+        _instant_key(period.end),
+        period.cadence,
+        period.bill_cycle_day,
+    )
+
+
+_period_prices: Final[_Cache[Hashable, Decimal]] = _Cache()
+_prorations: Final[_Cache[Hashable, Proration]] = _Cache()
+_offering_prices: Final[_Cache[Hashable, tuple[ProductOfferingPrice, ...]]] = _Cache()
+
+
+def _period_price(
+    offering_price: ProductOfferingPrice,
+    product: Product,
+    quantity: Decimal,
+    context: AccountContext,
+) -> tuple[Decimal, PriceDefinition]:
+    """The whole period's price of `quantity` under the definition that applies to the product,
+    and that definition."""
+    definition = definition_for(offering_price, product, context.inputs)
+    key = (_Same(definition), _number_key(quantity), context.conventions, context.currency)
+    amount = _period_prices.get(
+        key, lambda: priced(offering_price, product, quantity, context).amount.amount
+    )
+    return amount, definition
+
+
+def _prorated(
+    amount: Decimal, piece: "Piece", period: BillingPeriod, context: AccountContext
+) -> Proration:
+    key = (
+        _number_key(amount),
+        _instant_key(piece.start),
+        _instant_key(piece.end),
+        _period_key(period),
+        context.conventions,
+        context.cycle.bill_cycle_day,
+    )
+    return _prorations.get(
+        key,
+        lambda: prorate(
+            amount,
+            interval_start=piece.start,
+            interval_end=piece.end,
+            period=period,
+            conventions=context.conventions,
+            bill_cycle_day=context.cycle.bill_cycle_day,
+        ),
+    )
+
+
+def _prices_in_force(
+    context: AccountContext, offering_id: str, instant: datetime, kind: ChargeKind
+) -> tuple[ProductOfferingPrice, ...]:
+    key = (_Same(context.inputs.catalog), offering_id, _instant_key(instant), kind)
+    return _offering_prices.get(
+        key, lambda: prices_of_kind(context.inputs, offering_id, instant, (kind,))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +183,7 @@ def recurring_pieces(
     for segment in segments(product, start=period.start, end=period.end):
         if not segment.active:
             continue
-        for offering_price in prices_of_kind(
-            context.inputs, segment.offering_id, segment.start, (kind,)
-        ):
+        for offering_price in _prices_in_force(context, segment.offering_id, segment.start, kind):
             quantity = quantity_for(offering_price, segment.bandwidth_mbps)
             found.append(Piece(segment.start, segment.end, offering_price, quantity))
     return _merged(found)
@@ -109,15 +222,8 @@ def recurring_charge(
 ) -> Charge:
     """The line for one piece: the period price prorated over the piece."""
     offering_price = piece.offering_price
-    full_amount = priced(offering_price, product, piece.quantity, context).amount.amount
-    share = prorate(
-        full_amount,
-        interval_start=piece.start,
-        interval_end=piece.end,
-        period=period,
-        conventions=context.conventions,
-        bill_cycle_day=context.cycle.bill_cycle_day,
-    )
+    full_amount, definition = _period_price(offering_price, product, piece.quantity, context)
+    share = _prorated(full_amount, piece, period, context)
     return Charge(
         billing_account_id=product.billing_account_id,
         charge_type=ChargeType.RECURRING,
@@ -130,7 +236,7 @@ def recurring_charge(
         product_id=product.id,
         circuit_id=product.circuit_id,
         price_id=offering_price.id,
-        unit=definition_for(offering_price, product, context.inputs).unit,
+        unit=definition.unit,
         unit_price=full_amount if piece.quantity == 1 else None,
         breakdown=_breakdown(
             full_amount, piece.quantity, share.amount, share.fraction, share.description
@@ -206,14 +312,41 @@ def _billed_in_advance(
     return sorted(
         (
             line
-            for line in previously_billed
-            if line.product_id == product.id
-            and _is_billed_in_advance(line, context)
+            for line in _lines_by_product(previously_billed).get(product.id, ())
+            if _is_billed_in_advance(line, context)
             and period.start <= line.period_start
             and line.period_end <= period.end
         ),
         key=lambda line: (line.price_id or "", line.period_start, line.id),
     )
+
+
+_previously_billed_index: list[tuple[_Same, dict[str, list[AppliedBillingRate]]]] = []
+"""The lines of the last `previously_billed` tuple by product: a bill run passes one tuple for
+every product of a batch, so it is indexed once, not scanned once per product. Only a tuple is
+kept: it cannot change under the index (a list could)."""
+
+
+def _lines_by_product(
+    previously_billed: Sequence[AppliedBillingRate],
+) -> dict[str, list[AppliedBillingRate]]:
+    if not isinstance(previously_billed, tuple):
+        return _indexed(previously_billed)
+    key = _Same(previously_billed)
+    for found_key, index in _previously_billed_index:
+        if found_key == key:
+            return index
+    index = _indexed(previously_billed)
+    _previously_billed_index[:] = [(key, index)]
+    return index
+
+
+def _indexed(lines: Sequence[AppliedBillingRate]) -> dict[str, list[AppliedBillingRate]]:
+    found: dict[str, list[AppliedBillingRate]] = {}
+    for line in lines:
+        if line.product_id is not None:
+            found.setdefault(line.product_id, []).append(line)
+    return found
 
 
 def _holds_until(line: AppliedBillingRate, wanted: list[Piece]) -> datetime:

@@ -8,8 +8,10 @@ period has one key whatever zone the caller's datetime was in.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Final
 
 from tollway.billing._bill import ChargeType
@@ -24,6 +26,9 @@ from tollway.rating.reference import RatedCharge
 
 KEY_SEPARATOR: Final = "|"
 _KEY_PARTS: Final = 4
+plain_numbers_cached_max: Final = 65_536
+"""Distinct (quantity, unit price, amount) triples of breakdown lines whose plain form is kept:
+a month of calls repeats a few thousand (same band, same duration)."""
 
 
 class UsageChargeKeyError(BillingError):
@@ -178,10 +183,62 @@ def usage_charges(rated: Sequence[RatedCharge], context: AccountContext) -> list
 
 def _plain_line(line: BreakdownLine) -> BreakdownLine:
     """A breakdown line with its numbers in plain form: equal values, one representation, so the
-    stored bill does not depend on which rating engine computed it (or at what fixed scale)."""
-    return replace(
-        line,
-        quantity=plain_decimal(line.quantity),
-        unit_price=None if line.unit_price is None else plain_decimal(line.unit_price),
-        amount=plain_decimal(line.amount),
+    stored bill does not depend on which rating engine computed it (or at what fixed scale).
+
+    A line whose numbers are already written plainly is returned as it is (the DuckDB rater's
+    per-call lines are: a month of calls gets no copies).
+
+    >>> line = BreakdownLine("increment", "r1: 60 s", Decimal("60.000"), None, Decimal("1.20"))
+    >>> plain = _plain_line(line)
+    >>> plain.quantity, plain.amount, _plain_line(plain) is plain
+    (Decimal('60'), Decimal('1.2'), True)
+    """
+    quantity, unit_price, amount = _plain_numbers(line.quantity, line.unit_price, line.amount)
+    if (
+        _written_alike(quantity, line.quantity)
+        and _written_alike(amount, line.amount)
+        and (
+            unit_price is line.unit_price
+            or (
+                unit_price is not None
+                and line.unit_price is not None
+                and _written_alike(unit_price, line.unit_price)
+            )
+        )
+    ):
+        return line
+    return BreakdownLine(line.kind, line.description, quantity, unit_price, amount, line.tier)
+
+
+def _written_alike(plain: Decimal, found: Decimal) -> bool:
+    return plain is found or plain.as_tuple() == found.as_tuple()
+
+
+_PlainNumbers = tuple[Decimal, Decimal | None, Decimal]
+
+
+@lru_cache(maxsize=plain_numbers_cached_max)
+def _cached_plain_numbers(numbers: _PlainNumbers) -> _PlainNumbers:
+    """The plain form of three nonzero numbers, cached by value: equal values have one plain
+    form. A number already plain is kept as the very object (the caller then sees it is)."""
+    return (
+        _kept_if_plain(numbers[0]),
+        None if numbers[1] is None else _kept_if_plain(numbers[1]),
+        _kept_if_plain(numbers[2]),
     )
+
+
+def _kept_if_plain(value: Decimal) -> Decimal:
+    plain = plain_decimal(value)
+    return value if plain.as_tuple() == value.as_tuple() else plain
+
+
+def _plain_numbers(quantity: Decimal, unit_price: Decimal | None, amount: Decimal) -> _PlainNumbers:
+    if not quantity or not amount or (unit_price is not None and not unit_price):
+        # A zero may be signed (-0): equal to 0 but written apart, so it is never cached.
+        return (
+            plain_decimal(quantity),
+            None if unit_price is None else plain_decimal(unit_price),
+            plain_decimal(amount),
+        )
+    return _cached_plain_numbers((quantity, unit_price, amount))

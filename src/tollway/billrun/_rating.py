@@ -236,7 +236,7 @@ def _usage_rows(
     if not spans:
         return
     earliest, latest = min(span.start for span in spans), max(span.end for span in spans)
-    months = _months(earliest, latest)
+    months = usage_months(earliest, latest)
     periods = [period for period in usage_store.periods() if period in months]
     if not periods:
         return
@@ -261,8 +261,12 @@ def _usage_rows(
         connection.close()
 
 
-def _months(start: datetime, end: datetime) -> set[str]:
-    """The usage months (UTC, `YYYY-MM`) that [start, end) touches."""
+def usage_months(start: datetime, end: datetime) -> set[str]:
+    """The usage months (UTC, `YYYY-MM`) that [start, end) touches (the month of `end` included).
+
+    >>> sorted(usage_months(datetime(2025, 12, 15, tzinfo=UTC), datetime(2026, 1, 15, tzinfo=UTC)))
+    ['2025-12', '2026-01']
+    """
     months: set[str] = set()
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):

@@ -20,8 +20,9 @@ same order. Running a finished cycle again changes nothing.
 """
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Final
 
@@ -44,9 +45,10 @@ from tollway.billrun._history import (
     issued_product_lines,
     latest_issued_bills,
 )
-from tollway.billrun._rating import UsageRater
+from tollway.billrun._rating import UsageRater, usage_months
 from tollway.billrun._rating_duckdb import rate_with_duckdb_engine
 from tollway.billrun._rerate import rerate_batch
+from tollway.billrun._run_usage import partitioned_usage
 from tollway.billrun._taxes import TaxStep, combined_digest, stored_tax_step
 from tollway.money import Money, TollwayError
 from tollway.rating.reference import RatingReject
@@ -219,34 +221,65 @@ def _draft_phase(cycle: _Cycle, batch_accounts_max: int) -> tuple[int, _Rejects]
             found.billing_account_id for found in BillRunRepository(session).checkpoints(run.id)
         }
     _check_continuity(cycle, [payer for payer in payers if payer not in done])
+    pending = [
+        Batch(batch.index, tuple(payer for payer in batch.paying_account_ids if payer not in done))
+        for batch in batches
+    ]
+    pending = [batch for batch in pending if batch.paying_account_ids]
     drafted = 0
     rejects: list[RatingReject] = []
     rerating: list[RatingReject] = []
-    for batch in batches:
-        pending = [payer for payer in batch.paying_account_ids if payer not in done]
-        if not pending:
-            continue
-        bills, batch_rejects = _compute_batch(cycle, pending)
-        drafted += _save_batch(cycle, Batch(batch.index, tuple(pending)), bills)
-        rejects.extend(batch_rejects.rating)
-        rerating.extend(batch_rejects.rerating)
-        _report(cycle, BillRunPhase.DRAFT, batch.index, len(batches), len(pending))
+    with _batch_usage(cycle, pending) as usage:
+        for batch in pending:
+            bills, batch_rejects = _compute_batch(
+                cycle, batch.paying_account_ids, usage[batch.index]
+            )
+            drafted += _save_batch(cycle, batch, bills)
+            rejects.extend(batch_rejects.rating)
+            rerating.extend(batch_rejects.rerating)
+            _report(
+                cycle, BillRunPhase.DRAFT, batch.index, len(batches), len(batch.paying_account_ids)
+            )
     return drafted, _Rejects(tuple(rejects), tuple(rerating))
 
 
+def _batch_usage(
+    cycle: _Cycle, batches: Sequence[Batch]
+) -> AbstractContextManager[dict[int, UsageStore]]:
+    """Each batch's usage: the store, or its partition of the months the run rates when there
+    are several batches (see `_run_usage`)."""
+    circuits = {
+        batch.index: sorted(
+            {
+                cycle.inputs.products[product_id].circuit_id
+                for payer in batch.paying_account_ids
+                for member in cycle.index.members.get(payer, ())
+                for product_id in cycle.index.products.get(member, ())
+            }
+        )
+        for batch in batches
+    }
+    payers = [payer for batch in batches for payer in batch.paying_account_ids]
+    months: set[str] = set()
+    if payers:
+        start, end = _closed_span(cycle.inputs, payers, cycle.run)
+        months = usage_months(start.astimezone(UTC), end.astimezone(UTC))
+    return partitioned_usage(cycle.usage_store, circuits, sorted(months))
+
+
 def _compute_batch(
-    cycle: _Cycle, paying_account_ids: Sequence[str]
+    cycle: _Cycle, paying_account_ids: Sequence[str], usage_store: UsageStore
 ) -> tuple[tuple[CustomerBill, ...], _Rejects]:
     """The batch's draft bills: rate its usage, re-rate its earlier billed periods, read what was
     billed before, compute (pure)."""
     run = cycle.run
     world = cycle.index.slice(paying_account_ids)
     outcome = cycle.rate(
-        cycle.usage_store, world, period_start=run.period_start, period_end=run.period_end
+        usage_store, world, period_start=run.period_start, period_end=run.period_end
     )
     rerated = rerate_batch(
         cycle.rate,
-        cycle.usage_store,
+        usage_store,
         cycle.database,
         cycle.index,
         paying_account_ids,

@@ -6,10 +6,12 @@ document byte for byte, whichever database they were read back from.
 """
 
 import hashlib
-from dataclasses import replace
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from tollway.billing import (
     AppliedBillingRate,
@@ -47,6 +49,10 @@ def money_text(amount: Money) -> str:
             amount.amount.quantize(amount.currency.minor_unit, context=MONEY_CONTEXT)
         )
     return decimal_text(amount.amount)
+
+
+_json_text = json.encoder.encode_basestring
+"""A string as `json_dumps` writes it (non-ASCII kept, quotes and control characters escaped)."""
 
 
 def _optional_decimal(value: Decimal | None) -> str | None:
@@ -193,8 +199,154 @@ def bill_document(bill: CustomerBill) -> dict[str, Any]:
     }
 
 
-def draft_digest(bill: CustomerBill) -> str:
+# --- drafts: their JSON columns rendered once, and their digest ------------------------------------
+
+
+def breakdown_json(lines: Sequence[BreakdownLine]) -> str:
+    """`json_dumps(breakdown_document(lines))`, written directly: a usage line of a month of calls
+    has a breakdown line per call, and a number shared by many lines is written once.
+
+    >>> line = BreakdownLine("increment", 'r1: "60 s"', Decimal("60"), None, Decimal("0.10"))
+    >>> breakdown_json((line,)) == json_dumps(breakdown_document((line,)))
+    True
+    >>> print(breakdown_json((line,)))
+    [{"amount":"0.10","description":"r1: \\"60 s\\"","kind":"increment","quantity":"60","tier":null,"unit_price":null}]
+    """
+    return _BreakdownWriter().json(lines)
+
+
+class _BreakdownWriter:
+    """Writes breakdowns as `json_dumps` does. Lines that differ only in their description (every
+    call of one band and duration) share the rest of their text, written once: keyed by the
+    identity of their numbers, so use one writer while the lines it writes are alive (one bill)."""
+
+    def __init__(self) -> None:
+        self.shapes: dict[tuple[int, int, int, int, int | None], tuple[str, str]] = {}
+
+    def json(self, lines: Sequence[BreakdownLine]) -> str:
+        shapes = self.shapes
+        parts = []
+        for line in lines:
+            key = (
+                id(line.amount),
+                id(line.quantity),
+                id(line.unit_price),
+                id(line.kind),
+                line.tier,
+            )
+            shape = shapes.get(key)
+            if shape is None:
+                shape = shapes[key] = _shape(line)
+            parts.append(shape[0] + _json_text(line.description) + shape[1])
+        return "[" + ",".join(parts) + "]"
+
+
+def _shape(line: BreakdownLine) -> tuple[str, str]:
+    """A breakdown line's JSON before and after its description."""
+    assert line.tier is None or type(line.tier) is int, f"tier {line.tier!r} is not an int"
+    tier = "null" if line.tier is None else str(line.tier)
+    unit_price = "null" if line.unit_price is None else f'"{decimal_text(line.unit_price)}"'
+    return (
+        f'{{"amount":"{decimal_text(line.amount)}","description":',
+        f',"kind":{_json_text(line.kind)},"quantity":"{decimal_text(line.quantity)}",'
+        f'"tier":{tier},"unit_price":{unit_price}}}',
+    )
+
+
+def taxes_json(taxes: tuple[AppliedTax, ...]) -> str:
+    """`json_dumps(taxes_document(taxes))` (an untaxed line's is `[]`)."""
+    return json_dumps(taxes_document(taxes)) if taxes else "[]"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDraft:
+    """A draft's lines' JSON columns, rendered once for both its digest and its rows."""
+
+    breakdowns: tuple[str, ...]
+    taxes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, bill: CustomerBill) -> "RenderedDraft":
+        writer = _BreakdownWriter()
+        return cls(
+            tuple(writer.json(line.breakdown) for line in bill.lines),
+            tuple(taxes_json(line.taxes) for line in bill.lines),
+        )
+
+
+def draft_digest(bill: CustomerBill, rendered: RenderedDraft | None = None) -> str:
     """SHA-256 of the bill's content as a draft (state and number left out): two saves of one bill
-    id must carry the same digest, whatever happened to the bill since."""
+    id must carry the same digest, whatever happened to the bill since. Equal bills give equal
+    digests, bills that differ in anything stored give different ones.
+
+    The content is written compactly: the bill's fields as one JSON document, then per line a JSON
+    list of its fields and its breakdown and taxes as stored, each part after a record separator
+    (JSON escapes that control character inside strings, so the parts never run together).
+
+    >>> from tollway.money import currency
+    >>> bill = CustomerBill("B1", "A1", currency("JPY"), datetime(2026, 3, 1, tzinfo=UTC),
+    ...                     datetime(2026, 4, 1, tzinfo=UTC), date(2026, 4, 1), lines=())
+    >>> draft_digest(bill) == draft_digest(replace(bill, state=BillState.ISSUED, bill_no="I-1"))
+    True
+    >>> draft_digest(bill) == draft_digest(replace(bill, bill_date=date(2026, 4, 2)))
+    False
+    """
+    found = RenderedDraft.of(bill) if rendered is None else rendered
+    assert len(found.breakdowns) == len(bill.lines) == len(found.taxes)
+    parts = [json_dumps(_draft_head(bill))]
+    for line, breakdown, taxes in zip(bill.lines, found.breakdowns, found.taxes, strict=True):
+        parts.extend((_line_fields_json(line), breakdown, taxes))
+    return hashlib.sha256(_RECORD_SEPARATOR.join(parts).encode("utf-8")).hexdigest()
+
+
+_RECORD_SEPARATOR: Final = "\x1e"
+
+
+def _draft_head(bill: CustomerBill) -> dict[str, Any]:
+    return {
+        "id": bill.id,
+        "category": bill.category.value,
+        "billing_account_id": bill.billing_account_id,
+        "consolidated_account_ids": list(bill.consolidated_account_ids),
+        "currency": bill.currency.code,
+        "billing_period_start": instant_text(bill.billing_period_start),
+        "billing_period_end": instant_text(bill.billing_period_end),
+        "bill_date": bill.bill_date.isoformat(),
+        "payment_due_date": _optional_date(bill.payment_due_date),
+        "related_bill_no": bill.related_bill_no,
+        "run_id": bill.run_id,
+        "extra": dict(sorted(bill.extra.items())),
+        "line_count": len(bill.lines),
+        "tax_items": [tax_item_document(item) for item in bill.tax_items],
+    }
+
+
+def _line_fields_json(line: AppliedBillingRate) -> str:
+    """Every field of the line but its breakdown and taxes (its tax amount is theirs), as a JSON
+    list."""
+    texts = (
+        line.id,
+        line.billing_account_id,
+        line.charge_type.value,
+        line.name,
+        instant_text(line.period_start),
+        instant_text(line.period_end),
+        decimal_text(line.quantity),
+        line.unit,
+        _optional_decimal(line.unit_price),
+        money_text(line.amount),
+        decimal_text(line.precise_amount),
+        line.product_id,
+        line.circuit_id,
+        line.price_id,
+        line.related_bill_no,
+    )
+    written = ",".join(["null" if text is None else _json_text(text) for text in texts])
+    return f"[{written},{'true' if line.tax_inclusive else 'false'}]"
+
+
+def draft_document_digest(bill: CustomerBill) -> str:
+    """The digest drafts were saved with before `draft_digest` (SHA-256 of the whole bill
+    document): a draft saved by an earlier version is recognised by it."""
     as_draft = replace(bill, state=BillState.DRAFT, bill_no=None)
     return hashlib.sha256(json_dumps(bill_document(as_draft)).encode("utf-8")).hexdigest()

@@ -14,15 +14,27 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import Row, Select, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Insert,
+    Row,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tollway.billing import AppliedBillingRate, BillCategory, BillState, CustomerBill, line_key
 from tollway.storage import _tables as tables
-from tollway.storage._bill_rows import bill_from_rows, bill_row, line_row, tax_item_row
-from tollway.storage._documents import draft_digest
+from tollway.storage._bill_rows import bill_from_rows, bill_row, tax_item_row
+from tollway.storage._documents import RenderedDraft, draft_digest, draft_document_digest
 from tollway.storage._errors import (
     BillConflictError,
     BillNotFoundError,
@@ -104,7 +116,8 @@ class BillRepository:
         assert bill.state is BillState.DRAFT, (
             f"{bill.id}: only drafts are saved; it is {bill.state}"
         )
-        digest = draft_digest(bill)
+        rendered = RenderedDraft.of(bill)
+        digest = draft_digest(bill, rendered)
         column = tables.customer_bills.c
         stored = self.session.execute(
             select(column.draft_digest, column.run_id).where(column.id == bill.id)
@@ -117,15 +130,30 @@ class BillRepository:
         self.session.execute(
             insert(tables.customer_bills), [bill_row(bill, invoice_series, digest)]
         )
-        lines = [line_row(bill.id, position, line) for position, line in enumerate(bill.lines)]
-        if lines:
-            self.session.execute(insert(tables.applied_billing_rates), lines)
+        if bill.lines:
+            self.session.execute(
+                self._rendered_lines_insert(),
+                [
+                    _rendered_line_row(bill.id, position, line, rendered)
+                    for position, line in enumerate(bill.lines)
+                ],
+            )
         items = [
             tax_item_row(bill.id, position, item) for position, item in enumerate(bill.tax_items)
         ]
         if items:
             self.session.execute(insert(tables.tax_items), items)
         return True
+
+    def _rendered_lines_insert(self) -> Insert:
+        """The lines' INSERT taking their JSON columns as the text already rendered for the
+        digest (SQLite keeps JSON as that text; PostgreSQL casts it)."""
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        columns: dict[str, Any] = {}
+        for name in _RENDERED_COLUMNS:
+            parameter = bindparam(f"{name}_json", type_=Text())
+            columns[name] = cast(parameter, JSON) if postgres else parameter
+        return insert(tables.applied_billing_rates).values(columns)
 
     def delete_drafts(self, run_id: str) -> int:
         """Delete the run's draft bills (lines and tax items with them); return how many. Issued
@@ -411,6 +439,38 @@ class BillRepository:
         return grouped
 
 
+_RENDERED_COLUMNS: Final = ("breakdown", "taxes")
+
+
+def _rendered_line_row(
+    bill_id: str, position: int, line: AppliedBillingRate, rendered: RenderedDraft
+) -> dict[str, Any]:
+    """`line_row` with the breakdown and taxes as their rendered JSON text (bound as
+    `breakdown_json` and `taxes_json`); a test holds the two equal."""
+    return {
+        "bill_id": bill_id,
+        "position": position,
+        "line_id": line.id,
+        "billing_account_id": line.billing_account_id,
+        "charge_type": line.charge_type.value,
+        "name": line.name,
+        "period_start": line.period_start,
+        "period_end": line.period_end,
+        "quantity": line.quantity,
+        "amount_minor": line.amount.to_minor(),
+        "precise_amount": line.precise_amount,
+        "product_id": line.product_id,
+        "circuit_id": line.circuit_id,
+        "price_id": line.price_id,
+        "unit": line.unit,
+        "unit_price": line.unit_price,
+        "breakdown_json": rendered.breakdowns[position],
+        "taxes_json": rendered.taxes[position],
+        "related_bill_no": line.related_bill_no,
+        "tax_inclusive": line.tax_inclusive,
+    }
+
+
 def _check_same_bill(
     bill: CustomerBill, *, stored_digest: str, stored_run_id: str | None, digest: str
 ) -> None:
@@ -420,7 +480,8 @@ def _check_same_bill(
             f"{bill.run_id!r} bills the same account and cycle again (rerun {stored_run_id!r} "
             "instead: runs are idempotent)"
         )
-    if stored_digest != digest:
+    # A draft saved by an earlier version carries the digest of its whole document.
+    if stored_digest != digest and stored_digest != draft_document_digest(bill):
         raise BillConflictError(
             f"bill {bill.id!r} was saved before with different content; a recomputed bill must "
             "equal the stored one (did the world or the usage change under the run?)"

@@ -12,8 +12,9 @@ import pyarrow as pa
 from tollway.conventions import Conventions, profile
 from tollway.money import RoundingStage
 from tollway.pricing import PriceDefinition
+from tollway.rating.duckdb._call_lines import ChargeLines, call_lines
 from tollway.rating.duckdb._compile import compile_catalog
-from tollway.rating.duckdb._describe import ChargeTotals, LineRow, build_result
+from tollway.rating.duckdb._describe import ChargeTotals, LineRow, build_result, call_result
 from tollway.rating.duckdb._engine import RatingRangeError, Session, rating_session
 from tollway.rating.duckdb._records import (
     UsageSource,
@@ -124,21 +125,28 @@ def _reject_order(reject: RatingReject) -> tuple[str, str, str]:
 def _sql_charges(session: Session) -> list[RatedCharge]:
     totals = _charge_totals(session)
     rows: dict[tuple[str, str], list[LineRow]] = {}
-    if session.lines_sql is not None:
+    if session.described_lines_sql is not None:
         cursor = session.connection.execute(
-            f"SELECT * FROM ({session.lines_sql}) "
+            f"SELECT * FROM ({session.described_lines_sql}) "
             "ORDER BY charge_key, price_id, line_stage, line_group, line_number"
         )
         for key, group in groupby(
-            (LineRow(*row) for row in cursor.fetchall()), key=lambda row: (row[0], row[1])
+            map(LineRow._make, cursor.fetchall()), key=lambda row: (row[0], row[1])
         ):
             rows[key] = list(group)
+    calls: ChargeLines = {}
+    if session.pattern_lines_sql is not None:
+        calls = call_lines(session.connection, session.pattern_lines_sql, session.catalog.prices)
     charges: list[RatedCharge] = []
     for (charge_key, price_id), found in totals.items():
         price = session.catalog.prices[price_id]
-        result = build_result(price, found, rows.pop((charge_key, price_id), []))
+        if price.model == "duration":
+            result = call_result(price, found, calls.pop((charge_key, price_id), []))
+        else:
+            result = build_result(price, found, rows.pop((charge_key, price_id), []))
         charges.append(RatedCharge(charge_key, price_id, found.record_count, result))
     assert not rows, f"lines for charges that were not rated: {sorted(rows)[:3]}"
+    assert not calls, f"calls of charges that were not rated: {sorted(calls)[:3]}"
     return charges
 
 

@@ -31,7 +31,6 @@ from tollway.pricing import (
     PriceResult,
     Stairstep,
     Volume,
-    billed_seconds_by_interval,
     finalize,
 )
 from tollway.rating.duckdb._compile import CompiledPrice
@@ -267,28 +266,6 @@ def _describe_percentile(
     return _line(row, description)
 
 
-def _describe_call(model: DurationRating, row: LineRow) -> BreakdownLine:
-    assert row.note_index is not None and row.note_count is not None
-    band = model.rates[row.note_index]
-    label = band.name or f"rates[{row.note_index}]"
-    name = row.note_text or f"events[{row.note_count - 1}]"
-    if row.kind == "connect_fee":
-        return _line(row, f"{name}: connect fee ({label})")
-    assert (
-        row.kind == "increment" and row.note_value is not None and row.note_other_count is not None
-    )
-    duration = shown(row.note_value, QUANTITY_EXPONENT)
-    interval = band.intervals[row.note_other_count]
-    seconds = billed_seconds_by_interval(band.intervals, duration)[row.note_other_count]
-    assert seconds == row.quantity, f"{name}: SQL billed {row.quantity} s, not {seconds} s"
-    description = (
-        f"{name}: {seconds} s at {interval.rate} per {interval.rate_unit_seconds} s "
-        f"in {interval.rate_increment_seconds} s increments ({label}, "
-        f"interval {row.note_other_count})"
-    )
-    return _line(row, description)
-
-
 # --- charges ------------------------------------------------------------------------------------
 
 Describer = Callable[[LineRow], BreakdownLine]
@@ -306,8 +283,6 @@ def _describer(price: CompiledPrice, totals: ChargeTotals, billed_mbps: Decimal)
         return lambda row: _describe_package(model, row, totals, round_up=round_up)
     if isinstance(model, Percentile95):
         return lambda row: _describe_percentile(model, row, totals, billed_mbps=billed_mbps)
-    if isinstance(model, DurationRating):
-        return lambda row: _describe_call(model, row)
     describe = _DESCRIBERS[type(model)]
     return lambda row: describe(model, row, totals)
 
@@ -340,8 +315,10 @@ def charge_quantity(price: CompiledPrice, totals: ChargeTotals, rows: Sequence[L
 def build_result(
     price: CompiledPrice, totals: ChargeTotals, rows: Sequence[LineRow]
 ) -> PriceResult:
-    """The charge's `PriceResult` from its SQL line rows (in line order)."""
+    """The charge's `PriceResult` from its SQL line rows (in line order); duration charges come
+    with their lines already built (`call_result`)."""
     assert price.conventions is not None
+    assert not isinstance(price.priced_model, DurationRating), "duration lines come per call"
     quantity = charge_quantity(price, totals, rows)
     describe = _describer(price, totals, quantity)
     lines = [describe(row) for row in rows if row.line_stage == 0]
@@ -349,6 +326,19 @@ def build_result(
         lines.extend(_spend_lines(price, lines, [row for row in rows if row.line_stage == 1]))
     currency = price.definition.currency
     return finalize(lines, quantity=quantity, currency=currency, conventions=price.conventions)
+
+
+def call_result(
+    price: CompiledPrice, totals: ChargeTotals, lines: Sequence[BreakdownLine]
+) -> PriceResult:
+    """A duration charge's `PriceResult` from its calls' lines (see `_call_lines`)."""
+    assert price.conventions is not None and isinstance(price.priced_model, DurationRating)
+    return finalize(
+        lines,
+        quantity=totals.quantity,
+        currency=price.definition.currency,
+        conventions=price.conventions,
+    )
 
 
 def _spend_lines(

@@ -2,13 +2,18 @@
 
 1. `calls` (a temp table, one row per call): the local start time comes from a table of the UTC
    offsets of the conventions' time zone, computed with `zoneinfo` (the zone data the pricing
-   core uses), joined AS OF the start; the candidate bands come from an equality join on the
-   destination's prefixes of the lengths the bands use (no scan of every band per call); the most
-   specific covering band wins, as in the model. A call no band covers gets a status naming why.
-2. Billed seconds: interval after interval (the chain is unrolled to the longest interval list),
+   core uses), joined on the zone and the stretch holding the start; the candidate bands come
+   from an equality join on the destination's prefixes of the lengths the bands use (no scan of
+   every band per call); the most specific covering band wins, as in the model. A call no band
+   covers gets a status naming why. A call's place in its charge's event order is only numbered
+   where it is shown (a call without a record id, the first failing call).
+2. Calls of one price with the same band and duration bill the same: the distinct (price, band,
+   duration) are numbered as call *patterns* (`patterns`, and `patterned_calls` gives each rated
+   call its pattern), and each pattern is billed once.
+3. Billed seconds: interval after interval (the chain is unrolled to the longest interval list),
    the usage inside an interval rounded up to whole increments on scaled integers, the position
    moving to where the last increment ends.
-3. Each interval costs `increments × increment price` (the price compiled exactly in Python),
+4. Each interval costs `increments × increment price` (the price compiled exactly in Python),
    rounded with the band's decimals and mode when the band sets them.
 """
 
@@ -20,7 +25,6 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pyarrow as pa
 
-from tollway.rating.duckdb._event_lines import event_order_sql
 from tollway.rating.duckdb._sql import (
     VALUE,
     LineQuery,
@@ -86,23 +90,27 @@ def _first_change(zone: ZoneInfo, *, low: int, high: int, offset: int) -> int:
 
 
 def offsets_table(connection: duckdb.DuckDBPyConnection) -> pa.Table:
-    """The offsets of every time zone a timed duration price rates calls in, over their span."""
+    """The offsets of every time zone a timed duration price rates calls in, over their span: one
+    row per stretch [from_us, until_us) of one offset (the last one open-ended)."""
     spans = connection.execute(
         f"SELECT p.time_zone, min(epoch_us(u.start_time)), max(epoch_us(u.start_time)) "
         f"FROM {table('usage')} u JOIN {table('prices')} p ON p.price_id = u.price_id "
         "WHERE p.model = 'duration' AND p.timed AND u.start_time IS NOT NULL GROUP BY 1"
     ).fetchall()
-    rows = [
-        (zone_name, start, offset)
-        for zone_name, first_us, last_us in spans
-        for start, offset in utc_offsets(ZoneInfo(zone_name), first_us=first_us, last_us=last_us)
-    ]
-    zones, starts, offsets = (
-        (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [])
-    )
+    zones: list[str] = []
+    starts: list[int] = []
+    untils: list[int | None] = []
+    offsets: list[int] = []
+    for zone_name, first_us, last_us in spans:
+        found = list(utc_offsets(ZoneInfo(zone_name), first_us=first_us, last_us=last_us))
+        for index, (start, offset) in enumerate(found):
+            zones.append(zone_name)
+            starts.append(start)
+            untils.append(found[index + 1][0] if index + 1 < len(found) else None)
+            offsets.append(offset)
     return pa.table(
         {"zone": pa.array(zones, pa.string()), "from_us": pa.array(starts, pa.int64()),
-         "offset_us": pa.array(offsets, pa.int64())}
+         "until_us": pa.array(untils, pa.int64()), "offset_us": pa.array(offsets, pa.int64())}
     )  # fmt: skip
 
 
@@ -115,19 +123,23 @@ def _strip_plus(column: str) -> str:
 
 
 def _dated_ctes() -> list[tuple[str, str]]:
+    # `call_id` numbers the calls of this run (in no particular order): the band choice groups by
+    # it. Event order (start time, then record id) is taken only where it is needed.
     called = f"""
         SELECT u.charge_key, u.price_id, u.record_id, CAST(u.quantity AS {VALUE}) AS duration,
                u.origin, u.destination, epoch_us(u.start_time) AS start_us,
-               row_number() OVER (PARTITION BY u.charge_key, u.price_id {event_order_sql()})
-                 AS position,
+               row_number() OVER () AS call_id,
                {_strip_plus("destination")} AS dialled, {_strip_plus("origin")} AS calling,
                p.timed, p.time_zone
         FROM {table("usage")} u JOIN {table("prices")} p ON p.price_id = u.price_id
         WHERE p.model = 'duration'"""
+    # The offsets of a zone are consecutive stretches [from_us, until_us): at most one holds a
+    # start (an equality join on the zone, not an AS OF join, which sorts every call).
     localised = f"""
         SELECT c.*, CASE WHEN c.timed THEN c.start_us + o.offset_us END AS local_us
-        FROM called c ASOF LEFT JOIN {table("offsets")} o
-          ON o.zone = c.time_zone AND c.start_us >= o.from_us"""
+        FROM called c LEFT JOIN {table("offsets")} o
+          ON o.zone = c.time_zone AND c.start_us >= o.from_us
+         AND (o.until_us IS NULL OR c.start_us < o.until_us)"""
     day = "isodow(make_timestamp(l.local_us))"
     dated = f"""
         SELECT l.*, CAST(make_timestamp(l.local_us) AS TIME) AS clock,
@@ -140,7 +152,7 @@ def _dated_ctes() -> list[tuple[str, str]]:
 
 
 _CANDIDATE_COLUMNS: Final = (
-    "d.charge_key, d.price_id, d.position, d.calling, d.clock, d.day_type, d.local_us, "
+    "d.call_id, d.calling, d.clock, d.day_type, d.local_us, "
     "b.band_index, b.zone_length, b.origin_zone, b.origin_length, b.timed, b.from_time, "
     "b.to_time, b.wraps, b.any_day, b.on_weekday, b.on_saturday, b.on_sunday, b.on_holiday, "
     "b.restrictions"
@@ -149,13 +161,17 @@ _CANDIDATE_COLUMNS: Final = (
 
 def _band_ctes() -> list[tuple[str, str]]:
     bands = table("bands")
+    # Each call's destination prefixes of the lengths the price's bands use, then an equality
+    # join with the bands on (price, length, prefix).
+    prefixes = f"""
+        SELECT d.*, z.zone_length AS prefix_length, substr(d.dialled, 1, z.zone_length) AS prefix
+        FROM dated d JOIN {table("zone_lengths")} z
+          ON z.price_id = d.price_id AND z.zone_length <= length(d.dialled)"""
     candidates = f"""
         SELECT {_CANDIDATE_COLUMNS}
-        FROM dated d
-        JOIN {table("zone_lengths")} z
-          ON z.price_id = d.price_id AND z.zone_length <= length(d.dialled)
-        JOIN {bands} b ON b.price_id = d.price_id AND b.zone_length = z.zone_length
-                      AND b.zone = substr(d.dialled, 1, z.zone_length)
+        FROM dialled_prefixes d
+        JOIN {bands} b ON b.price_id = d.price_id AND b.zone_length = d.prefix_length
+                      AND b.zone = d.prefix
         UNION ALL
         SELECT {_CANDIDATE_COLUMNS}
         FROM dated d JOIN {bands} b ON b.price_id = d.price_id AND b.zone IS NULL"""
@@ -177,11 +193,16 @@ def _band_ctes() -> list[tuple[str, str]]:
     # The most specific covering band: longest destination prefix, more time restrictions,
     # longest origin prefix, then the band listed first.
     chosen = """
-        SELECT charge_key, price_id, position, count(*) AS zoned_count,
+        SELECT call_id, count(*) AS zoned_count,
                min(band_index) FILTER (WHERE timed) AS first_timed,
                arg_max(band_index, specificity) FILTER (WHERE covers) AS band_index
-        FROM zoned_bands GROUP BY charge_key, price_id, position"""
-    return [("band_candidates", candidates), ("zoned_bands", zoned), ("chosen_bands", chosen)]
+        FROM zoned_bands GROUP BY call_id"""
+    return [
+        ("dialled_prefixes", prefixes),
+        ("band_candidates", candidates),
+        ("zoned_bands", zoned),
+        ("chosen_bands", chosen),
+    ]
 
 
 def calls_sql() -> str:
@@ -193,26 +214,73 @@ def calls_sql() -> str:
                      WHEN s.band_index IS NULL THEN 'no_match' ELSE 'ok' END"""
     return (
         "WITH " + ", ".join(f"{name} AS ({body})" for name, body in ctes) + " "
-        "SELECT d.charge_key, d.price_id, d.position, d.record_id, d.duration, d.start_us, "
+        "SELECT d.charge_key, d.price_id, d.call_id, d.record_id, d.duration, d.start_us, "
         "d.origin, d.destination, d.day_type, s.first_timed, s.band_index, "
         f"{status} AS status "
-        "FROM dated d LEFT JOIN chosen_bands s "
-        "ON s.charge_key = d.charge_key AND s.price_id = d.price_id AND s.position = d.position"
+        "FROM dated d LEFT JOIN chosen_bands s ON s.call_id = d.call_id"
     )
 
 
+CALL_ORDER: Final = "start_us ASC NULLS FIRST, record_id ASC NULLS FIRST"
+"""The reference's event order over the `calls` table (start time, missing first; record id)."""
+
+
+def _positions_sql(*, where: str) -> str:
+    """Each call's position (from 1, in event order) in its charge, for the charges with a call
+    for which `where` holds: only they need one."""
+    calls = table("calls")
+    return f"""
+        SELECT c.call_id,
+               row_number() OVER (PARTITION BY c.charge_key, c.price_id ORDER BY {CALL_ORDER})
+                 AS position
+        FROM {calls} c SEMI JOIN (SELECT DISTINCT charge_key, price_id FROM {calls} WHERE {where}) s
+          ON s.charge_key = c.charge_key AND s.price_id = c.price_id"""
+
+
 FIRST_FAILED_CALLS: Final = f"""
-    SELECT charge_key, price_id, position, record_id, duration, start_us, origin, destination,
-           day_type, first_timed, status
-    FROM {table("calls")} WHERE status <> 'ok'
-    QUALIFY row_number() OVER (PARTITION BY charge_key, price_id ORDER BY position) = 1"""
+    WITH positions AS ({_positions_sql(where="status <> 'ok'")})
+    SELECT c.charge_key, c.price_id, p.position, c.record_id, c.duration, c.start_us, c.origin,
+           c.destination, c.day_type, c.first_timed, c.status
+    FROM {table("calls")} c JOIN positions p ON p.call_id = c.call_id WHERE c.status <> 'ok'
+    QUALIFY row_number() OVER (PARTITION BY c.charge_key, c.price_id ORDER BY p.position) = 1"""
 
 
 # --- billed seconds and lines -------------------------------------------------------------------
+#
+# Calls of one price with the same band and the same duration bill the same seconds and costs, so
+# the intervals are billed once per distinct (price, band, duration): a call *pattern*. The
+# `patterns` table numbers them; `patterned_calls` gives every call its pattern.
+
+_PATTERN_KEY: Final = "pattern, price_id, band_index, duration"
+
+
+def patterns_sql() -> str:
+    """The distinct (price, band, duration) of the calls that are rated, numbered from 0."""
+    return f"""
+        SELECT row_number() OVER (ORDER BY price_id, band_index, duration) - 1 AS pattern,
+               price_id, band_index, duration
+        FROM (SELECT DISTINCT c.price_id, c.band_index, c.duration
+              FROM {table("calls")} c WHERE c.status = 'ok' AND {_NOT_FAILED})"""
+
+
+def patterned_calls_sql() -> str:
+    """Every rated call (of a charge no call failed) with its pattern, its start and the name its
+    breakdown lines carry: its record id, else its position ("events[0]" for the first)."""
+    name = (
+        "CASE WHEN c.record_id IS NULL OR c.record_id = '' "
+        "THEN 'events[' || CAST(n.position - 1 AS VARCHAR) || ']' ELSE c.record_id END"
+    )
+    return f"""
+        WITH positions AS ({_positions_sql(where="record_id IS NULL OR record_id = ''")})
+        SELECT c.charge_key, c.price_id, c.start_us, c.record_id, {name} AS name, p.pattern
+        FROM {table("calls")} c JOIN {table("patterns")} p
+          ON p.price_id = c.price_id AND p.band_index = c.band_index AND p.duration = c.duration
+        LEFT JOIN positions n ON n.call_id = c.call_id
+        WHERE c.status = 'ok' AND {_NOT_FAILED}"""
 
 
 def _interval_step(index: int) -> tuple[list[tuple[str, str]], str]:
-    """The CTEs billing rate interval `index` of every call still inside its band's intervals,
+    """The CTEs billing rate interval `index` of every pattern still inside its band's intervals,
     and the SELECT of the seconds and cost it bills."""
     end = "COALESCE(i.next_start, s.duration)"  # the last interval runs to the call's end
     usage = f"GREATEST(LEAST(s.duration, {end}) - s.elapsed, CAST(0 AS {VALUE}))"
@@ -228,12 +296,11 @@ def _interval_step(index: int) -> tuple[list[tuple[str, str]], str]:
         FROM usage_{index}"""
     # The next interval starts where this one's last increment ends.
     moved = f"""
-        SELECT charge_key, price_id, position, record_id, duration, band_index,
-               elapsed + increments * step AS elapsed
+        SELECT {_PATTERN_KEY}, elapsed + increments * step AS elapsed
         FROM billed_{index}"""
     ctes = [(f"usage_{index}", located), (f"billed_{index}", billed), (f"state_{index + 1}", moved)]
     costs = (
-        "SELECT charge_key, price_id, position, record_id, duration, band_index, interval_index, "
+        f"SELECT {_PATTERN_KEY}, interval_index, "
         "rate, increments * step AS seconds, increments * increment_price AS cost "
         f"FROM billed_{index} WHERE increments > 0"
     )
@@ -243,9 +310,7 @@ def _interval_step(index: int) -> tuple[list[tuple[str, str]], str]:
 def _interval_ctes(interval_count: int) -> list[tuple[str, str]]:
     """Billed seconds interval after interval (unrolled), then every interval's cost."""
     first = f"""
-        SELECT c.charge_key, c.price_id, c.position, c.record_id, c.duration, c.band_index,
-               CAST(0 AS {VALUE}) AS elapsed
-        FROM {table("calls")} c WHERE c.status = 'ok' AND {_NOT_FAILED}"""
+        SELECT {_PATTERN_KEY}, CAST(0 AS {VALUE}) AS elapsed FROM {table("patterns")}"""
     ctes: list[tuple[str, str]] = [("state_0", first)]
     costs: list[str] = []
     for index in range(interval_count):
@@ -259,39 +324,38 @@ def _interval_ctes(interval_count: int) -> list[tuple[str, str]]:
     return [*ctes, ("interval_costs", costed)]
 
 
-def _call_notes(**columns: str) -> dict[str, str]:
+def _pattern_notes(**columns: str) -> dict[str, str]:
     return {
-        "line_group": "position",
-        "note_text": "record_id",
-        "note_count": "position",
+        "charge_key": "NULL",
+        "line_group": "pattern",
         "note_index": "band_index",
         "note_value": "duration",
         **columns,
     }
 
 
-def duration_line_query(interval_count: int) -> LineQuery:
-    """Connect fee and increment lines of every call of a charge that no call failed."""
+def duration_pattern_query(interval_count: int) -> LineQuery:
+    """Connect fee and increment lines of every call pattern, in line order within a pattern
+    (`line_group` is the pattern, `line_number` 0 the connect fee, k + 1 interval k)."""
     assert interval_count >= 1
     connect = f"""
-        SELECT c.charge_key, c.price_id, c.position, c.record_id, c.duration, c.band_index,
-               b.connect_fee, p.connect_fee_on_zero
-        FROM {table("calls")} c
-        JOIN {table("bands")} b ON b.price_id = c.price_id AND b.band_index = c.band_index
-        JOIN {table("prices")} p ON p.price_id = c.price_id
-        WHERE c.status = 'ok' AND {_NOT_FAILED}"""
+        SELECT t.pattern, t.price_id, t.band_index, t.duration, b.connect_fee,
+               p.connect_fee_on_zero
+        FROM {table("patterns")} t
+        JOIN {table("bands")} b ON b.price_id = t.price_id AND b.band_index = t.band_index
+        JOIN {table("prices")} p ON p.price_id = t.price_id"""
     band_rounded = rounded("cost", quantum="rounding_quantum", mode="rounding_mode")
     selects = (
         LineSelect(
-            "connected_calls",
-            _call_notes(
+            "connected_patterns",
+            _pattern_notes(
                 kind="'connect_fee'", quantity="1", unit_price="connect_fee", amount="connect_fee"
             ),
             where="connect_fee > 0 AND (duration > 0 OR connect_fee_on_zero)",
         ),
         LineSelect(
             "interval_costs",
-            _call_notes(
+            _pattern_notes(
                 line_number="interval_index + 1",
                 kind="'increment'",
                 quantity="seconds",
@@ -301,5 +365,30 @@ def duration_line_query(interval_count: int) -> LineQuery:
             ),
         ),
     )
-    ctes = (("connected_calls", connect), *_interval_ctes(interval_count))
+    ctes = (("connected_patterns", connect), *_interval_ctes(interval_count))
     return LineQuery(ctes, selects)
+
+
+def duration_line_query(interval_count: int) -> LineQuery:
+    """Connect fee and increment lines of every call of a charge that no call failed: each call's
+    pattern lines, under the call's charge, position and record id."""
+    patterns = duration_pattern_query(interval_count)
+    calls = f"""
+        SELECT c.charge_key, c.price_id, c.record_id, l.line_number, l.kind, l.quantity,
+               l.unit_price, l.amount, l.note_index, l.note_other_count, l.note_value
+        FROM {table("patterned_calls")} c JOIN pattern_lines l ON l.line_group = c.pattern"""
+    select = LineSelect(
+        "call_lines",
+        {
+            "line_number": "line_number",
+            "kind": "kind",
+            "quantity": "quantity",
+            "unit_price": "unit_price",
+            "amount": "amount",
+            "note_text": "record_id",
+            "note_index": "note_index",
+            "note_other_count": "note_other_count",
+            "note_value": "note_value",
+        },
+    )
+    return LineQuery((("pattern_lines", patterns.sql()), ("call_lines", calls)), (select,))

@@ -5,7 +5,7 @@ tables, all prefixed `tollway_rating_`) and drops them when the run ends, so a c
 connection is left as it was found (apart from extension autoloading being off).
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
@@ -16,7 +16,14 @@ from tollway.conventions import Conventions
 from tollway.money import TollwayError
 from tollway.pricing import PriceDefinition
 from tollway.rating.duckdb._compile import Catalog, compile_catalog
-from tollway.rating.duckdb._duration_lines import calls_sql, duration_line_query, offsets_table
+from tollway.rating.duckdb._duration_lines import (
+    calls_sql,
+    duration_line_query,
+    duration_pattern_query,
+    offsets_table,
+    patterned_calls_sql,
+    patterns_sql,
+)
 from tollway.rating.duckdb._event_lines import EVENT_MODELS, event_line_query
 from tollway.rating.duckdb._failures import Failure, charge_failures, failures_table
 from tollway.rating.duckdb._quantity_lines import quantity_line_query, spend_line_query
@@ -35,7 +42,13 @@ _REGISTERED: Final = (
     "input", "prices", "tiers", "blocks", "bands", "intervals", "holidays", "zone_lengths",
     "offsets", "failures",
 )  # fmt: skip
-_TEMPORARY: Final = (("VIEW", "usage"), ("TABLE", "charges"), ("TABLE", "calls"))
+_TEMPORARY: Final = (
+    ("VIEW", "usage"),
+    ("TABLE", "charges"),
+    ("TABLE", "calls"),
+    ("TABLE", "patterns"),
+    ("TABLE", "patterned_calls"),
+)
 
 
 class RatingRangeError(TollwayError):
@@ -52,6 +65,11 @@ class Session:
     catalog: Catalog
     failures: tuple[Failure, ...]
     lines_sql: str | None
+    """Every line of every charge rated in SQL (duration calls included)."""
+    described_lines_sql: str | None
+    """The lines described one row at a time: all but duration calls'."""
+    pattern_lines_sql: str | None
+    """The lines of each duration call pattern (see `_duration_lines`), when duration is rated."""
 
 
 @contextmanager
@@ -92,11 +110,31 @@ def _prepare(
         connection.execute(f"CREATE OR REPLACE TEMP TABLE {table('calls')} AS {calls_sql()}")
     failures = tuple(charge_failures(connection, catalog.prices))
     connection.register(table("failures"), failures_table(failures))
-    queries = _line_queries(catalog)
+    described = _described_line_queries(catalog)
+    queries = list(described)
+    pattern_query = None
+    if "duration" in models:
+        for name, sql in (("patterns", patterns_sql()), ("patterned_calls", patterned_calls_sql())):
+            connection.execute(f"CREATE OR REPLACE TEMP TABLE {table(name)} AS {sql}")
+        interval_counts = catalog.tables["intervals"].column("interval_index").to_pylist()
+        interval_count = max(interval_counts) + 1
+        pattern_query = duration_pattern_query(interval_count)
+        check_exact(connection, pattern_query)
+        queries.append(duration_line_query(interval_count))
     for query in queries:
         check_exact(connection, query)
-    lines_sql = union_all([query.sql() for query in queries]) if queries else None
-    return Session(connection, catalog, failures, lines_sql)
+    return Session(
+        connection,
+        catalog,
+        failures,
+        lines_sql=_united(queries),
+        described_lines_sql=_united(described),
+        pattern_lines_sql=None if pattern_query is None else pattern_query.sql(),
+    )
+
+
+def _united(queries: Sequence[LineQuery]) -> str | None:
+    return union_all([query.sql() for query in queries]) if queries else None
 
 
 def _require_keys(connection: duckdb.DuckDBPyConnection) -> None:
@@ -133,16 +171,14 @@ def _charges_sql(*, record_stats: bool) -> str:
     )
 
 
-def _line_queries(catalog: Catalog) -> list[LineQuery]:
+def _described_line_queries(catalog: Catalog) -> list[LineQuery]:
+    """The line queries of every model but duration (whose lines come per call pattern)."""
     models = catalog.models
     queries: list[LineQuery] = []
     if models - {*EVENT_MODELS, "duration"}:
         queries.append(spend_line_query(quantity_line_query()))
     if models & set(EVENT_MODELS):
         queries.append(event_line_query())
-    if "duration" in models:
-        interval_counts = catalog.tables["intervals"].column("interval_index").to_pylist()
-        queries.append(duration_line_query(max(interval_counts) + 1))
     return queries
 
 

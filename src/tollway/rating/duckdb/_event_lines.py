@@ -24,8 +24,12 @@ def event_order_sql(alias: str = "u") -> str:
     return _ORDER.replace("u.", f"{alias}.")
 
 
+_POSITIONED_MODELS: Final = ("percentage", "dynamic")
+"""The per-event models that number their events (the 95th percentile ranks by size instead)."""
+
+
 def _events_cte() -> str:
-    models = ", ".join(f"'{model}'" for model in EVENT_MODELS)
+    models = ", ".join(f"'{model}'" for model in _POSITIONED_MODELS)
     return f"""
         SELECT u.charge_key, u.price_id, u.record_id, u.quantity, u.amount, u.unit_price,
                u.start_time, p.model,
@@ -195,26 +199,33 @@ def _dynamic_selects() -> list[LineSelect]:
 
 
 def _percentile_ctes() -> list[tuple[str, str]]:
-    ranked = f"""
-        SELECT e.charge_key, e.price_id, e.quantity, epoch_us(e.start_time) AS start_us,
-               row_number() OVER ({_CHARGE} ORDER BY e.quantity, e.position) AS rank,
-               count(*) OVER ({_CHARGE}) AS sample_count,
-               p.committed_rate, p.committed_price, p.burst_price,
-               CAST(p.discard_units AS HUGEINT) AS discard_units
-        FROM events e JOIN {table("prices")} p ON p.price_id = e.price_id
-        WHERE e.model = 'percentile_95'"""
+    # The billed sample is the (n − discarded)-th smallest by (size, event order): the
+    # (discarded + 1)-th largest in the reverse order, so one ranking window finds it (keeping
+    # one row per charge) and the charge's sample count comes from the `charges` aggregate. The
+    # window partitions by the charge's row number in `charges` (an integer: cheaper to sort by
+    # than the text keys).
+    reverse_order = (
+        "u.quantity DESC NULLS FIRST, u.start_time DESC NULLS LAST, u.record_id DESC NULLS LAST"
+    )
     # floor(n × (100 − p) / 100) with (100 − p) held as an integer count of 10^-12.
-    discarded = """
-        SELECT *, CAST(sample_count AS HUGEINT) * discard_units // 100000000000000 AS discarded
-        FROM percentile_ranked"""
+    discarded = (
+        "CAST(c.record_count AS HUGEINT) * CAST(p.discard_units AS HUGEINT) // 100000000000000"
+    )
+    charges = f"""
+        SELECT c.rowid AS charge_number, c.charge_key, c.price_id, c.record_count AS sample_count,
+               {discarded} AS discarded, CAST({discarded} AS BIGINT) + 1 AS billed_rank,
+               p.committed_rate, p.committed_price, p.burst_price
+        FROM {table("charges")} c JOIN {table("prices")} p ON p.price_id = c.price_id
+        ANTI JOIN {table("failures")} f ON f.charge_key = c.charge_key AND f.price_id = c.price_id
+        WHERE p.model = 'percentile_95'"""
     sample = f"""
-        SELECT *, CAST(quantity AS {VALUE}) - committed_rate AS burst
-        FROM percentile_discarded WHERE rank = sample_count - discarded"""
-    return [
-        ("percentile_ranked", ranked),
-        ("percentile_discarded", discarded),
-        ("percentile_sample", sample),
-    ]
+        SELECT k.*, u.quantity, epoch_us(u.start_time) AS start_us,
+               CAST(u.quantity AS {VALUE}) - k.committed_rate AS burst
+        FROM {table("usage")} u JOIN percentile_charges k
+          ON k.charge_key = u.charge_key AND k.price_id = u.price_id
+        QUALIFY row_number() OVER (PARTITION BY k.charge_number ORDER BY {reverse_order})
+                = k.billed_rank"""
+    return [("percentile_charges", charges), ("percentile_sample", sample)]
 
 
 def _percentile_selects() -> list[LineSelect]:
