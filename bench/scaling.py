@@ -24,7 +24,7 @@ from bench._common import (
     seed_default,
     timed,
 )
-from bench.billrun import one_run
+from bench.billrun import one_run, tax_documents
 from bench.ingest import PARQUET_FILE
 from tollway.billrun import rate_with_duckdb_engine
 from tollway.io import load_world
@@ -56,11 +56,12 @@ def ingest_and_rate(size: str, seed: int) -> tuple[int, float]:
 
 
 def bill_run_seconds(size: str, seed: int) -> float:
-    inputs = load_world(cached_world(size, seed))
+    world = cached_world(size, seed)
+    inputs = load_world(world)
     store = UsageStore(cached_store(size, seed))
     scratch = scratch_directory(size, seed, "scaling-billrun")
     try:
-        return one_run(scratch, inputs, store)[1]
+        return one_run(scratch, inputs, store, tax_documents(world))[1]
     finally:
         remove_scratch(scratch)
 
