@@ -51,7 +51,9 @@ def bill_row(bill: CustomerBill, invoice_series: str, digest: str) -> dict[str, 
     }
 
 
-def line_row(bill_id: str, position: int, line: AppliedBillingRate) -> dict[str, Any]:
+def line_columns(bill_id: str, position: int, line: AppliedBillingRate) -> dict[str, Any]:
+    """A line's row without its two JSON documents (breakdown and taxes): one place for every
+    scalar column, shared by `line_row` and the bulk writer that binds pre-rendered JSON."""
     return {
         "bill_id": bill_id,
         "position": position,
@@ -69,10 +71,16 @@ def line_row(bill_id: str, position: int, line: AppliedBillingRate) -> dict[str,
         "price_id": line.price_id,
         "unit": line.unit,
         "unit_price": line.unit_price,
-        "breakdown": breakdown_document(line.breakdown),
-        "taxes": taxes_document(line.taxes),
         "related_bill_no": line.related_bill_no,
         "tax_inclusive": line.tax_inclusive,
+    }
+
+
+def line_row(bill_id: str, position: int, line: AppliedBillingRate) -> dict[str, Any]:
+    return {
+        **line_columns(bill_id, position, line),
+        "breakdown": breakdown_document(line.breakdown),
+        "taxes": taxes_document(line.taxes),
     }
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from tollway.billing import AppliedBillingRate, BillCategory, BillState, CustomerBill, line_key
 from tollway.storage import _tables as tables
-from tollway.storage._bill_rows import bill_from_rows, bill_row, tax_item_row
+from tollway.storage._bill_rows import bill_from_rows, bill_row, line_columns, tax_item_row
 from tollway.storage._documents import RenderedDraft, draft_digest, draft_document_digest
 from tollway.storage._errors import (
     BillConflictError,
@@ -448,26 +448,9 @@ def _rendered_line_row(
     """`line_row` with the breakdown and taxes as their rendered JSON text (bound as
     `breakdown_json` and `taxes_json`); a test holds the two equal."""
     return {
-        "bill_id": bill_id,
-        "position": position,
-        "line_id": line.id,
-        "billing_account_id": line.billing_account_id,
-        "charge_type": line.charge_type.value,
-        "name": line.name,
-        "period_start": line.period_start,
-        "period_end": line.period_end,
-        "quantity": line.quantity,
-        "amount_minor": line.amount.to_minor(),
-        "precise_amount": line.precise_amount,
-        "product_id": line.product_id,
-        "circuit_id": line.circuit_id,
-        "price_id": line.price_id,
-        "unit": line.unit,
-        "unit_price": line.unit_price,
+        **line_columns(bill_id, position, line),
         "breakdown_json": rendered.breakdowns[position],
         "taxes_json": rendered.taxes[position],
-        "related_bill_no": line.related_bill_no,
-        "tax_inclusive": line.tax_inclusive,
     }
 
 
