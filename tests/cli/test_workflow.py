@@ -177,3 +177,21 @@ def test_demo_settlement_settles_both_deals(tmp_path: Path) -> None:
     assert "= 21,540,000.00 USD" in done.stdout
     assert "Total payable 86,800.00 USD: OP-NORTHWIND pays SAT-ORBITAL" in done.stdout
     assert "exclusive in US until 2032-12-31" in done.stdout
+
+
+def test_tax_detail_exports_the_billed_and_exempt_taxes(tmp_path: Path, world: Path) -> None:
+    workspace = tmp_path / "ws"
+    bill_one_cycle(workspace, world)
+    out = tmp_path / "taxes.csv"
+    ok("tax-detail", "--out", str(out), "-w", str(workspace))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == (
+        "currency,jurisdiction_id,jurisdiction_level,tax_category,treatment,"
+        "taxable_amount,tax_amount,line_count"
+    )
+    # The generated world carries the demonstration tables: federal USF is billed somewhere.
+    assert any(",US,federal,federal_usf,billed," in line for line in lines[1:])
+    done = tollway("tax-detail", "--out", str(tmp_path / "missing" / "x.csv"), "-w", str(workspace))
+    assert done.returncode == 2, done.stderr
+    assert "no such folder for the tax detail file" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -142,6 +142,8 @@ def tax_detail_command(
             if bill.bill_no is not None
         ]
     rows = tax_detail_rows(bills)
+    if not out.parent.is_dir():
+        raise WorldTaxError(f"{out.parent}: no such folder for the tax detail file")
     with out.open("w", encoding="utf-8", newline="") as stream:
         count = write_tax_detail_csv(rows, stream)
     typer.echo(f"{count} tax detail rows from {len(bills)} issued bills written to {out}")
