@@ -13,7 +13,13 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from tollway.billing import AppliedBillingRate, ChargeType, CustomerBill
+from tollway.billing import (
+    TAX_INCLUSIVE_DISCOUNT_KIND,
+    AppliedBillingRate,
+    ChargeType,
+    CustomerBill,
+)
+from tollway.money import MONEY_CONTEXT
 from tollway.reconcile._quotes_contract import CHARGE_TYPES, Instance, ResolvedPrice
 from tollway.reconcile._quotes_lines import LineCheck, coverage_text
 from tollway.reconcile._quotes_model import QuotePriceType
@@ -175,14 +181,64 @@ def _not_on_invoice(
     )
 
 
+def _is_tax_inclusive_discount(line: AppliedBillingRate) -> bool:
+    """Whether a discount line is billing's discount of tax-inclusive prices: taken off the
+    prices with their taxes in them (`TAX_INCLUSIVE_DISCOUNT_KIND`), then split by the tax step
+    like them into the line's amount before tax and its (negative) taxes."""
+    return line.tax_inclusive or any(
+        step.kind == TAX_INCLUSIVE_DISCOUNT_KIND for step in line.breakdown
+    )
+
+
+def _priced_amount(line: AppliedBillingRate) -> Decimal:
+    """A line's amount as billing priced it, which is what billing discounts and what its
+    discount lines take off: with its taxes when its price included them (the tax step left only
+    the part before tax in its amount), else its amount."""
+    return line.amount.amount + (line.tax_amount.amount if line.tax_inclusive else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class _DiscountTerms:
+    """The terms a product's discount is compared in, those of its discount lines: a recurring
+    line of a tax-inclusive price with its taxes (as billing discounts it), unless the product's
+    discount lines are all presented before tax (none is a discount of tax-inclusive prices);
+    any other line before tax."""
+
+    with_tax: bool
+
+    @classmethod
+    def of(cls, discount_lines: Sequence[AppliedBillingRate]) -> "_DiscountTerms":
+        return cls(
+            not discount_lines or any(_is_tax_inclusive_discount(line) for line in discount_lines)
+        )
+
+    def billed(self, line: AppliedBillingRate) -> Decimal:
+        """What a billed line counts for in these terms (a recurring or a discount line)."""
+        return _priced_amount(line) if self.with_tax else line.amount.amount
+
+    def from_quote(self, share: Decimal, line: AppliedBillingRate, *, inclusive: bool) -> Decimal:
+        """`share` of a quoted amount in the quote's tax treatment (tax included when
+        `inclusive`) for `line`'s coverage, in these terms: the same money, converted with the
+        line's own split between its amount and its taxes (so a tax difference, the tax check's,
+        is not counted again here)."""
+        quoted_terms = line.amount.amount + (line.tax_amount.amount if inclusive else 0)
+        these_terms = self.billed(line)
+        if quoted_terms in (these_terms, 0):
+            return share
+        return MONEY_CONTEXT.divide(MONEY_CONTEXT.multiply(share, these_terms), quoted_terms)
+
+
 def _quoted_discount(
     view: BillingView,
     instance: Instance,
     resolved: Sequence[ResolvedPrice],
     billed_by_price: dict[str, list[AppliedBillingRate]],
+    terms: _DiscountTerms,
 ) -> tuple[Decimal, list[str]]:
-    """The discount the quote gives the billed recurring lines (negative), and how it was
-    worked out: a percentage of their amounts, or an amount a month prorated over them."""
+    """The discount the quote gives the billed recurring lines (negative), in `terms`, and how it
+    was worked out: a percentage of their amounts as billing discounts them, or an amount a month
+    prorated over each line's coverage as the bill run prorates it (nothing for a coverage that
+    comes to nothing)."""
     account_id, code = instance.product.billing_account_id, instance.code
     expected, said = Decimal(0), []
     for price in resolved:
@@ -191,18 +247,21 @@ def _quoted_discount(
             continue
         covered = billed_by_price.get(price.offering_price.id, [])
         if discount.percent is not None:
-            base = sum((line.amount.amount for line in covered), Decimal(0))
+            base = sum((terms.billed(line) for line in covered), Decimal(0))
             expected -= view.rounded(discount.of_amount(base), account_id)
             said.append(f"{number_text(discount.percent)} % of {money_text(base, code)}")
             continue
         assert discount.amount is not None
-        shares = [
-            view.prorated(
+        inclusive = price.quoted.tax_inclusive
+        shares = []
+        for line in covered:
+            share = view.prorated(
                 discount.amount, start=line.period_start, end=line.period_end, account_id=account_id
             )
-            or discount.amount
-            for line in covered
-        ]
+            # None: the coverage is not inside one billing period (a whole month); a share that
+            # comes to zero is zero.
+            whole_or_share = discount.amount if share is None else share
+            shares.append(terms.from_quote(whole_or_share, line, inclusive=inclusive))
         expected -= view.rounded(sum(shares, Decimal(0)), account_id)
         said.append(f"{money_text(discount.amount, code)} a month over the billed coverage")
     return expected, said
@@ -218,16 +277,18 @@ def _discount_finding(
     tolerances: Tolerances,
 ) -> QuoteDifference | None:
     """`discount` when the product's discount lines on the invoice are not the quoted discount
-    of its billed recurring lines, else matched; no finding when neither side discounts."""
+    of its billed recurring lines, else matched; no finding when neither side discounts. Both
+    sides are in the terms of the discount lines (`_DiscountTerms`)."""
     lines = ledger.take(
         invoice, product_id=instance.product.id, charge_type=ChargeType.DISCOUNT, price_id=None
     )
-    expected, said = _quoted_discount(view, instance, resolved, billed_by_price)
+    terms = _DiscountTerms.of(lines)
+    expected, said = _quoted_discount(view, instance, resolved, billed_by_price, terms)
     if not lines and expected == 0:
         # Neither side discounts (a quoted percentage of nothing billed is nothing).
         return None
     code = instance.code
-    billed = sum((line.amount.amount for line in lines), Decimal(0))
+    billed = sum((terms.billed(line) for line in lines), Decimal(0))
     category = judged(
         Category.DISCOUNT.value,
         facts_differ=False,
@@ -236,21 +297,31 @@ def _discount_finding(
         tolerances=tolerances,
         code=code,
     )
-    named = "; ".join(
-        f"{line.id} {line.name} {money_text(line.amount.amount, code)}" for line in lines
-    )
+    counted = [*lines, *(line for covered in billed_by_price.values() for line in covered)]
+    # Said only where it changes a number: a tax-inclusive line counted with its taxes.
+    with_tax = any(terms.billed(line) != line.amount.amount for line in counted)
+    shown_with_tax = " with tax" if with_tax else ""
+    named = "; ".join(_discount_line_text(line, code, terms) for line in lines)
     return instance.finding(
         QuoteCheckKind.INVOICE_DISCOUNT,
         category,
         quoted=expected,
         billed=billed,
         evidence=f"invoice {invoice.bill_no} discounts product {instance.product.id} by "
-        f"{money_text(billed, code)} ({named or 'no discount line'}); the quote expects "
-        f"{money_text(expected, code)} ({', '.join(said) or 'no discount'})",
+        f"{money_text(billed, code)}{shown_with_tax} ({named or 'no discount line'}); the quote "
+        f"expects {money_text(expected, code)} ({', '.join(said) or 'no discount'}"
+        f"{', with tax' if with_tax else ''})",
         invoice_no=invoice.bill_no,
         line_id=lines[0].id if lines else None,
         charge_type=ChargeType.DISCOUNT.value,
     )
+
+
+def _discount_line_text(line: AppliedBillingRate, code: str, terms: _DiscountTerms) -> str:
+    text = f"{line.id} {line.name} {money_text(line.amount.amount, code)}"
+    if terms.billed(line) == line.amount.amount:
+        return text
+    return f"{text} + {money_text(line.tax_amount.amount, code)} tax"
 
 
 def unordered_findings(view: BillingView, ledger: InvoiceLedger) -> list[QuoteDifference]:
