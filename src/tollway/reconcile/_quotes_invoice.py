@@ -19,8 +19,8 @@ from tollway.billing import (
     ChargeType,
     CustomerBill,
 )
-from tollway.money import MONEY_CONTEXT
 from tollway.reconcile._quotes_contract import CHARGE_TYPES, Instance, ResolvedPrice
+from tollway.reconcile._quotes_discounts import DiscountTerms, quoted_discount
 from tollway.reconcile._quotes_lines import LineCheck, coverage_text
 from tollway.reconcile._quotes_model import QuotePriceType
 from tollway.reconcile._quotes_rows import (
@@ -28,7 +28,6 @@ from tollway.reconcile._quotes_rows import (
     QuoteDifference,
     judged,
     money_text,
-    number_text,
 )
 from tollway.reconcile._quotes_tax import tax_finding
 from tollway.reconcile._quotes_world import BillingView
@@ -190,81 +189,11 @@ def _is_tax_inclusive_discount(line: AppliedBillingRate) -> bool:
     )
 
 
-def _priced_amount(line: AppliedBillingRate) -> Decimal:
-    """A line's amount as billing priced it, which is what billing discounts and what its
-    discount lines take off: with its taxes when its price included them (the tax step left only
-    the part before tax in its amount), else its amount."""
-    return line.amount.amount + (line.tax_amount.amount if line.tax_inclusive else 0)
-
-
-@dataclass(frozen=True, slots=True)
-class _DiscountTerms:
-    """The terms a product's discount is compared in, those of its discount lines: a recurring
-    line of a tax-inclusive price with its taxes (as billing discounts it), unless the product's
-    discount lines are all presented before tax (none is a discount of tax-inclusive prices);
-    any other line before tax."""
-
-    with_tax: bool
-
-    @classmethod
-    def of(cls, discount_lines: Sequence[AppliedBillingRate]) -> "_DiscountTerms":
-        return cls(
-            not discount_lines or any(_is_tax_inclusive_discount(line) for line in discount_lines)
-        )
-
-    def billed(self, line: AppliedBillingRate) -> Decimal:
-        """What a billed line counts for in these terms (a recurring or a discount line)."""
-        return _priced_amount(line) if self.with_tax else line.amount.amount
-
-    def from_quote(self, share: Decimal, line: AppliedBillingRate, *, inclusive: bool) -> Decimal:
-        """`share` of a quoted amount in the quote's tax treatment (tax included when
-        `inclusive`) for `line`'s coverage, in these terms: the same money, converted with the
-        line's own split between its amount and its taxes (so a tax difference, the tax check's,
-        is not counted again here)."""
-        quoted_terms = line.amount.amount + (line.tax_amount.amount if inclusive else 0)
-        these_terms = self.billed(line)
-        if quoted_terms in (these_terms, 0):
-            return share
-        return MONEY_CONTEXT.divide(MONEY_CONTEXT.multiply(share, these_terms), quoted_terms)
-
-
-def _quoted_discount(
-    view: BillingView,
-    instance: Instance,
-    resolved: Sequence[ResolvedPrice],
-    billed_by_price: dict[str, list[AppliedBillingRate]],
-    terms: _DiscountTerms,
-) -> tuple[Decimal, list[str]]:
-    """The discount the quote gives the billed recurring lines (negative), in `terms`, and how it
-    was worked out: a percentage of their amounts as billing discounts them, or an amount a month
-    prorated over each line's coverage as the bill run prorates it (nothing for a coverage that
-    comes to nothing)."""
-    account_id, code = instance.product.billing_account_id, instance.code
-    expected, said = Decimal(0), []
-    for price in resolved:
-        discount = price.quoted.discount
-        if discount is None or price.offering_price is None:
-            continue
-        covered = billed_by_price.get(price.offering_price.id, [])
-        if discount.percent is not None:
-            base = sum((terms.billed(line) for line in covered), Decimal(0))
-            expected -= view.rounded(discount.of_amount(base), account_id)
-            said.append(f"{number_text(discount.percent)} % of {money_text(base, code)}")
-            continue
-        assert discount.amount is not None
-        inclusive = price.quoted.tax_inclusive
-        shares = []
-        for line in covered:
-            share = view.prorated(
-                discount.amount, start=line.period_start, end=line.period_end, account_id=account_id
-            )
-            # None: the coverage is not inside one billing period (a whole month); a share that
-            # comes to zero is zero.
-            whole_or_share = discount.amount if share is None else share
-            shares.append(terms.from_quote(whole_or_share, line, inclusive=inclusive))
-        expected -= view.rounded(sum(shares, Decimal(0)), account_id)
-        said.append(f"{money_text(discount.amount, code)} a month over the billed coverage")
-    return expected, said
+def _terms_of(discount_lines: Sequence[AppliedBillingRate]) -> DiscountTerms:
+    """The terms of a product's discount lines: with tax unless all are presented before tax."""
+    return DiscountTerms(
+        not discount_lines or any(_is_tax_inclusive_discount(line) for line in discount_lines)
+    )
 
 
 def _discount_finding(
@@ -278,12 +207,12 @@ def _discount_finding(
 ) -> QuoteDifference | None:
     """`discount` when the product's discount lines on the invoice are not the quoted discount
     of its billed recurring lines, else matched; no finding when neither side discounts. Both
-    sides are in the terms of the discount lines (`_DiscountTerms`)."""
+    sides are in the terms of the discount lines (`DiscountTerms`)."""
     lines = ledger.take(
         invoice, product_id=instance.product.id, charge_type=ChargeType.DISCOUNT, price_id=None
     )
-    terms = _DiscountTerms.of(lines)
-    expected, said = _quoted_discount(view, instance, resolved, billed_by_price, terms)
+    terms = _terms_of(lines)
+    expected, said = quoted_discount(view, instance, resolved, billed_by_price, terms)
     if not lines and expected == 0:
         # Neither side discounts (a quoted percentage of nothing billed is nothing).
         return None
@@ -317,7 +246,7 @@ def _discount_finding(
     )
 
 
-def _discount_line_text(line: AppliedBillingRate, code: str, terms: _DiscountTerms) -> str:
+def _discount_line_text(line: AppliedBillingRate, code: str, terms: DiscountTerms) -> str:
     text = f"{line.id} {line.name} {money_text(line.amount.amount, code)}"
     if terms.billed(line) == line.amount.amount:
         return text

@@ -3,11 +3,12 @@
 Precedence: `tax_base` when the quote and the line differ in tax treatment and the customer pays
 another amount with tax (a tax-inclusive quote billed tax-exclusive: the tax comes on top of the
 quoted price; amounts are what the customer pays, tax included; when the customer pays the same
-either way only the presentation differs, a match); `tax_jurisdiction` when the quote names a jurisdiction none of the
-line's taxes is in; then, when the quote gives a rate (or both amounts), the tax billed against
-that rate applied to the billed amount, so a price difference is not counted twice:
-`tax_exemption` when billing exempts what the quote taxes, or taxes what the quote exempts (a 0 %
-rate), else `tax_base`; else matched.
+either way only the presentation differs, a match); `tax_jurisdiction` when the quote names a
+jurisdiction none of the line's taxes is in (not for a line of zero amount, which billing's tax
+step leaves untaxed: it says nothing of where it would be taxed); then, when the quote gives a
+rate (or both amounts), the tax billed against that rate applied to the billed amount, so a price
+difference is not counted twice: `tax_exemption` when billing exempts what the quote taxes, or
+taxes what the quote exempts (a 0 % rate), else `tax_base`; else matched.
 """
 
 from decimal import Decimal
@@ -61,6 +62,14 @@ def _customer_taxes(check: LineCheck) -> list[AppliedTax]:
     return [tax for tax in check.line.taxes if tax.treatment in CUSTOMER_TAXES]
 
 
+def _nothing_to_tax(check: LineCheck) -> bool:
+    """Whether the line is one billing's tax step leaves untaxed for having nothing to tax: an
+    amount of zero carries no taxes in any jurisdiction, so it cannot show the quoted one (a port
+    activated and disconnected within a day billed 0.00 under calendar-date proration)."""
+    line = check.line
+    return line.amount.amount == 0 and line.tax_amount.amount == 0 and not line.taxes
+
+
 def _billed_text(check: LineCheck) -> str:
     line, code = check.line, check.instance.code
     billed_tax = line.tax_amount.amount
@@ -93,7 +102,11 @@ def tax_finding(check: LineCheck, quoted_line: Decimal) -> QuoteDifference:
     if quote.tax_inclusive != line.tax_inclusive:
         return _treatment_finding(check, quoted_line, rate, jurisdiction)
     expected = None if rate is None else _expected_tax(check, rate)
-    if quote.tax_jurisdiction_id is not None and quote.tax_jurisdiction_id not in jurisdictions:
+    if (
+        quote.tax_jurisdiction_id is not None
+        and quote.tax_jurisdiction_id not in jurisdictions
+        and not _nothing_to_tax(check)
+    ):
         return check.finding(
             QuoteCheckKind.TAX,
             Category.TAX_JURISDICTION.value,
