@@ -224,24 +224,36 @@ def test_a_late_record_lands_in_its_own_earlier_month(
     assert [row["record_id"] for row in stored_usage("2024-04")] == ["a1"]
 
 
-def test_stored_rows_are_sorted_by_start_source_and_record_id(
+def test_stored_rows_keep_the_order_they_were_sent_in(
     store: UsageStore, write_file: WriteFile, stored_usage: ReadUsage
 ) -> None:
-    usage = write_file(
-        "usage.csv",
+    # Files in the order the load names them (not by name), then rows; times play no part.
+    later = write_file(
+        "b-usage.csv",
         f"""{HEADER}
 r3,sw-b,CIR-1,,data,2024-03-05T10:00:00Z,,1,GB
-r2,sw-a,CIR-1,,data,2024-03-05T10:00:00Z,,1,GB
+r2,sw-a,CIR-1,,data,2024-03-05T10:00:00Z,,-1,GB
 r1,sw-a,CIR-1,,data,2024-03-05T11:00:00+02:00,,1,GB
 r0,sw-a,CIR-1,,data,2024-03-05T10:00:00Z,,1,GB
 """,
     )
+    earlier = write_file(
+        "a-usage.csv",
+        f"""{HEADER}
+r9,sw-a,CIR-1,,data,2024-03-31T23:00:00Z,,1,GB
+r8,sw-a,CIR-1,,data,2024-03-01T00:00:00Z,,1,GB
+""",
+    )
 
-    load_usage([usage], store=store, load_id="load-1")
+    load_usage([later, earlier], store=store, load_id="load-1")
 
-    # r1 starts at 09:00 UTC; the rest at 10:00, then by source, then by record_id.
-    assert [(row["record_id"], row["source_row"]) for row in stored_usage("2024-03")] == [
-        ("r1", 3), ("r0", 4), ("r2", 2), ("r3", 1),
+    # r2 is rejected (negative_quantity); every other record keeps its place.
+    assert [
+        (row["source_file"], row["record_id"], row["source_row"])
+        for row in stored_usage("2024-03")
+    ] == [
+        ("b-usage.csv", "r3", 1), ("b-usage.csv", "r1", 3), ("b-usage.csv", "r0", 4),
+        ("a-usage.csv", "r9", 1), ("a-usage.csv", "r8", 2),
     ]  # fmt: skip
 
 

@@ -13,8 +13,8 @@ Invariants:
 - Quantities are exact: read as text or as a DECIMAL/integer column, stored as DECIMAL(38, 9),
   never parsed as a float. A typed Parquet column gets the same reasons and messages as its text.
 - A load is all or nothing for readers (the loads log commits it), and loading the same load_id
-  twice changes nothing the second time. Stored rows are sorted by (start_time, source, record_id);
-  the same input gives byte-identical files, whatever the memory limit.
+  twice changes nothing the second time. Stored rows keep the order they were sent in (by file,
+  then row); the same input gives byte-identical files, whatever the memory limit.
 - A load's DuckDB works within `LOAD_MEMORY_LIMIT_BYTES` (or the limit given), its tables and
   spills in a hidden folder of the store that is removed when the load ends.
 

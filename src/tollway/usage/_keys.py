@@ -1,7 +1,7 @@
 """The key index: 64-bit hashes of the stored records' keys, so a load finds re-sent records fast.
 
 Beside each committed load's usage file of a month, the store keeps a key index file: the
-(key_hash, content_hash, source, record_id) of the records that file holds, sorted by key_hash.
+(key_hash, content_hash, source, record_id) of the records that file holds, in the same order.
 A load first compares its records' key hashes with the stored ones (8 bytes a record); only where
 two hashes match does it compare the real keys. Two different keys that share a hash (a collision)
 are two records, and both are kept: a hash never decides alone that a record is a re-send.
@@ -40,7 +40,8 @@ KEY_INDEX_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "VARCHAR"),
     ("record_id", "VARCHAR"),
 )
-"""Columns of a key index file, in order; its rows are sorted by key_hash, source, record_id."""
+"""Columns of a key index file, in order; its rows are in the order of its usage file (a reader
+joins on the hashes and needs no order; sorting them cost twice the write)."""
 
 _PROBE_SQL = """
     SELECT 'switch-a' AS source, 'cdr-0001' AS record_id, 'CIR-1' AS circuit_id,

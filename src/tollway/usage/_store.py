@@ -7,7 +7,7 @@ Layout under the store's root:
                                                   their key index (`tollway.usage._keys`)
     rejects/load-<load_id>.parquet                rejected records, one file per load
     loads.parquet                                 the loads log: one row per committed load
-    .spill-<load_id>/                             a running load's working database and spills
+    .spill-<load_id>/                             a running load's spilled tables, sorts and joins
 
 The loads log is the commit record. A load writes its files first and its log row last, so readers
 that go through the log (`scan_sql`, `periods`) never see a load that did not finish.
