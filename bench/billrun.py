@@ -1,21 +1,29 @@
 """A whole bill cycle: rate + recurring + proration + discounts + taxes + invoices in SQLite.
 
-    .venv/bin/python -m bench.billrun --size small [--repeat 2]
+    .venv/bin/python -m bench.billrun --size small [--repeat 2] [--workers 1 2]
 
 Each repeat starts from an empty SQLite workspace: the generated world is saved with the
 ILLUSTRATIVE demonstration tax tables and the world's tax-accounts.yaml (timed apart, it is
 set-up, not billing), then `run_cycle` bills February 2026 for every paying account, rating
 the January usage of the store built once from the world's files with the DuckDB engine, drafting
-bills batch by batch (500 accounts a transaction, the default) and issuing them with numbers.
+bills batch by batch (500 accounts a transaction, the default; `--batch-accounts N`) and issuing them with numbers.
 Prints paying accounts/s and bills/s for the run, and the peak RSS (DuckDB's included).
+
+`--workers 1 2` runs the cycle drafting in-process, then in two worker processes (`run_cycle`'s
+`workers`), and prints each count's figures suffixed `_workers_N`, the first count's also under the
+plain names, and each later count's speed-up over the first (`speedup_workers_N`). CPU seconds
+count the workers' too (they are waited for before the run ends); `peak_rss_worker` is the
+largest worker's.
 """
 
+import argparse
+import resource
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from bench._common import (
-    arguments,
+    SIZE_NAMES,
     cached_store,
     cached_world,
     figure,
@@ -23,10 +31,18 @@ from bench._common import (
     peak_rss_mib,
     remove_scratch,
     scratch_directory,
+    seed_default,
     timed,
 )
 from tollway.billing import BillingInputs
-from tollway.billrun import BillRunSummary, billed_payers, rate_with_duckdb_engine, run_cycle
+from tollway.billrun import (
+    BillRunSummary,
+    batch_accounts_max_default,
+    billed_payers,
+    rate_with_duckdb_engine,
+    run_cycle,
+    workers_limit,
+)
 from tollway.io import load_world, read_document
 from tollway.storage import (
     Database,
@@ -62,7 +78,13 @@ def save_world(database: Database, inputs: BillingInputs, taxes: list[TaxDocumen
             TaxDocumentRepository(session).save(document)
 
 
-def bill_cycle(database: Database, store: UsageStore) -> BillRunSummary:
+def bill_cycle(
+    database: Database,
+    store: UsageStore,
+    *,
+    workers: int = 1,
+    batch_accounts_max: int = batch_accounts_max_default,
+) -> BillRunSummary:
     return run_cycle(
         database,
         store,
@@ -70,50 +92,130 @@ def bill_cycle(database: Database, store: UsageStore) -> BillRunSummary:
         period_end=RUN_END,
         run_id="bench-2026-02",
         rate=rate_with_duckdb_engine,
+        workers=workers,
+        batch_accounts_max=batch_accounts_max,
     )
 
 
+def _children_cpu_seconds() -> float:
+    """CPU seconds of this process's finished (waited-for) children: the drafting workers."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def one_run(
-    scratch: Path, inputs: BillingInputs, store: UsageStore, taxes: list[TaxDocument]
+    scratch: Path,
+    inputs: BillingInputs,
+    store: UsageStore,
+    taxes: list[TaxDocument],
+    *,
+    workers: int = 1,
+    batch_accounts_max: int = batch_accounts_max_default,
 ) -> tuple[float, float, int, float]:
-    """(seconds saving the world, seconds of the cycle, bills, CPU seconds of the cycle) on a
-    fresh SQLite database."""
+    """(seconds saving the world, seconds of the cycle, bills, CPU seconds of the cycle, its
+    workers' included) on a fresh SQLite database."""
     database = Database(f"sqlite:///{scratch / 'tollway.sqlite'}")
     saving = timed(lambda: save_world(database, inputs, taxes))
-    cycle = timed(lambda: bill_cycle(database, store))
+    children_before = _children_cpu_seconds()
+    cycle = timed(
+        lambda: bill_cycle(database, store, workers=workers, batch_accounts_max=batch_accounts_max)
+    )
     assert cycle.value.issued_now == cycle.value.bill_count
-    return saving.seconds, cycle.seconds, cycle.value.bill_count, cycle.cpu_seconds
+    database.dispose()
+    workers_cpu = _children_cpu_seconds() - children_before
+    return saving.seconds, cycle.seconds, cycle.value.bill_count, cycle.cpu_seconds + workers_cpu
 
 
-def run(size: str, seed: int, repeat: int) -> None:
+def best_of(
+    size: str, seed: int, repeat: int, *, workers: int, batch_accounts_max: int
+) -> tuple[float, float, int, float]:
+    """The run with the shortest cycle of `repeat`, each on a fresh database."""
     world = cached_world(size, seed)
-    store = UsageStore(cached_store(size, seed))
     inputs = load_world(world)
+    store = UsageStore(cached_store(size, seed))
     taxes = tax_documents(world)
-    payers = len(billed_payers(inputs, period_start=RUN_START, period_end=RUN_END))
     runs = []
     for _ in range(repeat):
         scratch = scratch_directory(size, seed, "billrun")
         try:
-            runs.append(one_run(scratch, inputs, store, taxes))
+            runs.append(
+                one_run(
+                    scratch,
+                    inputs,
+                    store,
+                    taxes,
+                    workers=workers,
+                    batch_accounts_max=batch_accounts_max,
+                )
+            )
         finally:
             remove_scratch(scratch)
-    saving = min(found[0] for found in runs)
-    best = min(runs, key=lambda found: found[1])
-    cycle = best[1]
-    bills = runs[0][2]
+    assert len({found[2] for found in runs}) == 1, "every run bills the same"
+    return min(runs, key=lambda found: found[1])
+
+
+def print_cycle(size: str, suffix: str, payers: int, best: tuple[float, float, int, float]) -> None:
+    _, cycle, bills, cpu_seconds = best
+    figure("billrun", size, f"cycle_seconds{suffix}", cycle, "s")
+    figure("billrun", size, f"cycle_cpu_seconds{suffix}", cpu_seconds, "s")
+    figure("billrun", size, f"accounts_rate{suffix}", payers / cycle, "accounts/s")
+    figure("billrun", size, f"bills_rate{suffix}", bills / cycle, "bills/s")
+
+
+def run(size: str, seed: int, repeat: int, workers: list[int], batch_accounts_max: int) -> None:
+    inputs = load_world(cached_world(size, seed))
+    payers = len(billed_payers(inputs, period_start=RUN_START, period_end=RUN_END))
+    best = {
+        count: best_of(size, seed, repeat, workers=count, batch_accounts_max=batch_accounts_max)
+        for count in workers
+    }
+    first = best[workers[0]]
     figure("billrun", size, "billing_accounts", len(inputs.accounts), "accounts")
     figure("billrun", size, "paying_accounts", payers, "accounts")
-    figure("billrun", size, "bills", bills, "bills")
-    figure("billrun", size, "save_world_seconds", saving, "s")
-    figure("billrun", size, "cycle_seconds", cycle, "s")
-    figure("billrun", size, "cycle_cpu_seconds", best[3], "s")
-    figure("billrun", size, "accounts_rate", payers / cycle, "accounts/s")
-    figure("billrun", size, "bills_rate", bills / cycle, "bills/s")
+    figure("billrun", size, "batch_accounts_max", batch_accounts_max, "accounts")
+    figure("billrun", size, "bills", first[2], "bills")
+    figure("billrun", size, "save_world_seconds", min(found[0] for found in best.values()), "s")
+    print_cycle(size, "", payers, first)
+    if len(workers) > 1:
+        for count in workers:
+            print_cycle(size, f"_workers_{count}", payers, best[count])
+        for count in workers[1:]:
+            speedup = first[1] / best[count][1]
+            figure("billrun", size, f"speedup_workers_{count}", speedup, "x")
     figure("billrun", size, "peak_rss", peak_rss_mib(), "MiB")
+    if max(workers) > 1:
+        worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        figure("billrun", size, "peak_rss_worker", worker_rss, "MiB")
     print(f"load average: {load_average()}")
 
 
+def _arguments() -> argparse.Namespace:
+    """`bench._common.arguments`, and the workers counts and batch size to run with."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", choices=SIZE_NAMES, default="tiny")
+    parser.add_argument("--seed", type=int, default=seed_default)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="Runs of each timed step; the best is printed."
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="Drafting worker processes: one cycle per count given, e.g. --workers 1 2.",
+    )
+    parser.add_argument(
+        "--batch-accounts",
+        type=int,
+        default=batch_accounts_max_default,
+        help="Paying accounts per batch (batch_accounts_max): workers share out batches.",
+    )
+    options = parser.parse_args()
+    if not all(1 <= count <= workers_limit for count in options.workers):
+        parser.error(f"--workers: each count must be 1 to {workers_limit}")
+    return options
+
+
 if __name__ == "__main__":
-    options = arguments(__doc__ or "")
-    run(options.size, options.seed, options.repeat)
+    options = _arguments()
+    run(options.size, options.seed, options.repeat, options.workers, options.batch_accounts)

@@ -2,6 +2,8 @@
 
     python billrun_child.py '<json: database_url, usage_store, batch_accounts_max, run arguments>'
 
+An optional "workers" in the JSON drafts in that many worker processes (default 1, in-process).
+
 With TOLLWAY_TEST_KILL_AFTER_BATCHES=N in the environment the process SIGKILLs itself right after
 its N-th committed batch (drafting and issuing batches count alike): no cleanup, no atexit, exactly
 what a crash or an OOM kill leaves behind. It prints "ready" when start-up is over and the run
@@ -45,6 +47,7 @@ def main(arguments: dict[str, str]) -> None:
         run_id=arguments["run_id"],
         batch_accounts_max=int(arguments["batch_accounts_max"]),
         progress=on_batch,
+        workers=int(arguments.get("workers", "1")),
     )
     database.dispose()
 

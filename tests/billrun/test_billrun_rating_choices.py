@@ -18,12 +18,14 @@ import pytest
 from tollway.billing import BillingInputs
 from tollway.billrun import UsageRater, rate_with_duckdb_engine, rate_with_reference
 from tollway.catalog import Catalog, ChargeKind, ProductOfferingPrice
+from tollway.contracts import Agreement, PriceOverride
 from tollway.inventory import LifecycleAction, LifecycleEvent
 from tollway.pricing.schema import parse_price_definition
 from tollway.rating.reference import RatingOutcome
 from tollway.usage import UsageStore
 
 from .rerate_world import load, make_world, usage_csv
+from .test_duckdb_rater import assert_columnar_equals_objects
 
 FEBRUARY_RUN: Final = (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 2, tzinfo=UTC))
 RATERS: Final = pytest.mark.parametrize(
@@ -76,7 +78,7 @@ def test_a_shared_circuits_record_goes_to_the_first_product_whose_window_holds_i
         "ACME|P-AAA-ACME|data|2026-01-01T00:00:00+00:00": 2,
         "MANAMA|P-MANAMA|data|2026-01-01T00:00:00+00:00": 1,
     }
-    assert sorted(reject.record_id for reject in outcome.rejects) == ["edge:a1", "edge:a2"]
+    assert sorted(reject.record_id or "" for reject in outcome.rejects) == ["edge:a1", "edge:a2"]
 
 
 def _two_data_prices_world() -> BillingInputs:
@@ -132,6 +134,44 @@ def test_both_raters_agree_on_shared_circuits_and_overlapping_prices(store: Usag
         assert _rate(rate_with_duckdb_engine, store, world) == _rate(
             rate_with_reference, store, world
         )
+
+
+def _override_world() -> BillingInputs:
+    """ACME's product under an agreement that overrides its data price: the engine rates it
+    under a key naming the agreement, and both raters' charges name the catalog price id."""
+    world = _two_data_prices_world()
+    price_id = "port-data-2026-01"
+    override = parse_price_definition(
+        {"id": price_id, "currency": "USD", "pricing": {"model": "per_unit", "unit_price": "0.02"}}
+    )
+    product = world.products["P-ACME"]
+    agreement = Agreement(
+        id="AG-ACME",
+        billing_account_id=product.billing_account_id,
+        name="ACME terms",
+        start=datetime(2025, 1, 1, tzinfo=UTC),
+        term_months=36,
+        price_overrides=(PriceOverride(price_id, override),),
+    )
+    products = {**world.products, "P-ACME": replace(product, agreement_id=agreement.id)}
+    return replace(world, agreements={agreement.id: agreement}, products=products)
+
+
+def test_an_overridden_price_is_billed_under_its_catalog_id(store: UsageStore) -> None:
+    world = _override_world()
+    outcome = _rate(rate_with_duckdb_engine, store, world)
+    assert outcome == _rate(rate_with_reference, store, world)
+    prices = {charge.price_id: charge.result.amount.amount for charge in outcome.charges}
+    # 60 + 10 GB before the 15th at the agreement's 0.02, not the catalog's price.
+    assert prices["port-data-2026-01"] == Decimal("1.40")
+
+
+def test_the_columnar_rater_makes_the_same_choices(store: UsageStore) -> None:
+    start, end = FEBRUARY_RUN
+    worlds = (make_world(), _shared_circuit_world(), _two_data_prices_world(), _override_world())
+    for world in worlds:
+        outcome = assert_columnar_equals_objects(store, world, period_start=start, period_end=end)
+        assert outcome.charges
 
 
 @RATERS

@@ -3,6 +3,7 @@ percentile found with one ranking: the engine's lines must still be the referenc
 and sample by sample, whatever the names, the order the records come in and the repeats."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from rating_support import Record, catalog, compare, usage_table
 
@@ -144,3 +145,36 @@ def test_the_billed_sample_among_equal_samples_is_the_references() -> None:
         "95th percentile of 40 samples (2 highest discarded): 100.000000000 Mbps taken "
         "2024-03-25T10:35:00+00:00"
     )
+
+
+def test_the_billed_sample_below_larger_ones_and_among_missing_starts_is_the_references() -> None:
+    # The billed size is found first (the n largest), then only the samples of that size are
+    # ranked: the samples above it must be counted, and a missing start sorts last among equals.
+    # C1 at the 90th percentile: 30 samples, floor(30 × 10 / 100) = 3 discarded: 2 of 300 Mbps
+    # lie above the billed size, 120, so the billed sample is the second of the 120s.
+    # C2 at the 50th percentile: half of its samples are discarded, the level is among the 7s.
+    # C3 has one sample: it is billed.
+    shapes = {"C1": (["300", "300"] + ["120"] * 6 + ["80"] * 22), "C2": ["9", "7", "7", "7", "1"]}
+    usage = [
+        Record(
+            key,
+            "bandwidth-90" if key == "C1" else "bandwidth-50",
+            f"{key}-s{number:02}",
+            size,
+            None if number % 4 == 3 else MONDAY + timedelta(minutes=5 * (number % 3)),
+        )
+        for key, sizes in shapes.items()
+        for number, size in enumerate(sizes)
+    ]
+    usage.append(Record("C3", "bandwidth-90", "C3-only", "42", MONDAY))
+    prices = [
+        {**BANDWIDTH, "id": "bandwidth-90",
+         "pricing": {**BANDWIDTH["pricing"], "percentile": "90"}},  # type: ignore[dict-item]
+        {**BANDWIDTH, "id": "bandwidth-50",
+         "pricing": {**BANDWIDTH["pricing"], "percentile": "50"}},  # type: ignore[dict-item]
+    ]  # fmt: skip
+    comparison = compare(usage_table(usage), catalog(*prices), profile("tollway"))
+
+    assert comparison.problems == []
+    billed = {charge.charge_key: charge.result.quantity for charge in comparison.engine.charges}
+    assert billed == {"C1": Decimal("120"), "C2": Decimal("7"), "C3": Decimal("42")}

@@ -21,9 +21,13 @@ from tollway.billrun._batches import (
     plan_batches,
     slice_world,
 )
+from tollway.billrun._parallel import DraftWorkerError, workers_limit
 from tollway.billrun._preview import preview_rerate
 from tollway.billrun._rating import UsageRater, rate_with_reference
-from tollway.billrun._rating_duckdb import rate_with_duckdb_engine
+from tollway.billrun._rating_duckdb import (
+    rate_with_duckdb_engine,
+    rate_with_duckdb_engine_columnar,
+)
 from tollway.billrun._rerate import RerateOutcome, earlier_cycles, rerate_lookback_periods
 from tollway.billrun._run import (
     BillCycleContinuityError,
@@ -46,6 +50,7 @@ __all__ = [
     "BillRunProgress",
     "BillRunSummary",
     "DiscardSummary",
+    "DraftWorkerError",
     "RerateOutcome",
     "UsageRater",
     "WorldIndex",
@@ -57,8 +62,10 @@ __all__ = [
     "plan_batches",
     "preview_rerate",
     "rate_with_duckdb_engine",
+    "rate_with_duckdb_engine_columnar",
     "rate_with_reference",
     "rerate_lookback_periods",
     "run_cycle",
     "slice_world",
+    "workers_limit",
 ]

@@ -10,12 +10,15 @@ record meets at most one row of each and no window function has to choose, and t
 the rejected ones become `RatingReject`s one by one, and the engine's breakdown lines).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Final
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tollway.billing import BillingInputs
 from tollway.billrun._rating import (
@@ -27,7 +30,14 @@ from tollway.billrun._rating import (
 from tollway.billrun._rating_tables import OVERRIDE_MARK, RatingTables, rating_tables
 from tollway.conventions import profile
 from tollway.pricing import PriceDefinition
-from tollway.rating.duckdb import connect, rate_with_duckdb
+from tollway.rating.duckdb import (
+    CHARGE_SCHEMA,
+    REJECT_SCHEMA,
+    ColumnarRating,
+    connect,
+    rate_with_duckdb,
+    rate_with_duckdb_columnar,
+)
 from tollway.rating.reference import RatingOutcome, RatingReject
 from tollway.usage import UsageStore
 
@@ -40,26 +50,106 @@ def rate_with_duckdb_engine(
     period_end: datetime,
 ) -> RatingOutcome:
     """Rate a batch's usage with the DuckDB engine (a `UsageRater`); equals `rate_with_reference`."""
+    with _keyed(usage_store, inputs, period_start=period_start, period_end=period_end) as keyed:
+        if keyed is None:
+            return RatingOutcome((), ())
+        connection, tables = keyed
+        outcomes = [
+            _rate_profile(connection, name, tables.definitions) for name in _profiles(connection)
+        ]
+        outcomes.append(_inactive_rejects(connection, tables.circuits))
+    return _merged(outcomes)
+
+
+def rate_with_duckdb_engine_columnar(
+    usage_store: UsageStore,
+    inputs: BillingInputs,
+    *,
+    period_start: datetime,
+    period_end: datetime,
+) -> ColumnarRating:
+    """The same rating as `rate_with_duckdb_engine`, as Arrow tables of charges and rejects.
+
+    Charges (key, catalog price id, record count, quantity, amounts) and rejects are those of
+    the object rater, sorted alike; what it leaves out is the breakdown of each charge (no
+    Python object per charge or per call line: see `tollway.rating.duckdb.CHARGE_SCHEMA`).
+    """
+    with _keyed(usage_store, inputs, period_start=period_start, period_end=period_end) as keyed:
+        if keyed is None:
+            return ColumnarRating(CHARGE_SCHEMA.empty_table(), REJECT_SCHEMA.empty_table())
+        connection, tables = keyed
+        ratings = [
+            rate_with_duckdb_columnar(
+                _profile_usage_sql(name),
+                tables.definitions,
+                conventions=profile(name),
+                connection=connection,
+            )
+            for name in _profiles(connection)
+        ]
+        inactive = _inactive_rejects(connection, tables.circuits).rejects
+    charges = _catalog_id_column(
+        pa.concat_tables([CHARGE_SCHEMA.empty_table(), *(rating.charges for rating in ratings)])
+    )
+    rejects = pa.concat_tables(
+        [
+            *(_catalog_id_column(rating.rejects) for rating in ratings),
+            pa.Table.from_pylist([_reject_row(reject) for reject in inactive], REJECT_SCHEMA),
+        ]
+    )
+    return ColumnarRating(
+        charges.sort_by([("charge_key", "ascending"), ("price_id", "ascending")]),
+        # As `_merged`, which sorts a missing record id as "", first.
+        rejects.sort_by(
+            [(name, "ascending", "at_start") for name in ("charge_key", "price_id", "record_id")]
+        ),
+    )
+
+
+@contextmanager
+def _keyed(
+    usage_store: UsageStore,
+    inputs: BillingInputs,
+    *,
+    period_start: datetime,
+    period_end: datetime,
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, RatingTables] | None]:
+    """A connection holding the `keyed` usage of the batch, and its tables; None: nothing to rate."""
     tables = rating_tables(inputs, period_start=period_start, period_end=period_end)
     if not tables.spans:
-        return RatingOutcome((), ())
+        yield None
+        return
     earliest = min(start for start, _ in tables.spans)
     latest = max(end for _, end in tables.spans)
     periods = [
         period for period in usage_store.periods() if period in usage_months(earliest, latest)
     ]
     if not periods:
-        return RatingOutcome((), ())
+        yield None
+        return
     connection = connect()
     try:
         _key_usage(connection, tables, usage_store, periods)
-        outcomes = [
-            _rate_profile(connection, name, tables.definitions) for name in _profiles(connection)
-        ]
-        outcomes.append(_inactive_rejects(connection, tables.circuits))
+        yield connection, tables
     finally:
         connection.close()
-    return _merged(outcomes)
+
+
+def _catalog_id_column(found: pa.Table) -> pa.Table:
+    """`found` with each engine price key that names an agreement cut to its catalog price id."""
+    index = found.schema.get_field_index("price_id")
+    parts = pc.split_pattern(found.column("price_id"), OVERRIDE_MARK, max_splits=1)
+    return found.set_column(index, "price_id", pc.list_element(parts, 0))
+
+
+def _reject_row(reject: RatingReject) -> dict[str, str | None]:
+    return {
+        "charge_key": reject.charge_key,
+        "price_id": reject.price_id,
+        "record_id": reject.record_id,
+        "code": reject.code,
+        "message": reject.message,
+    }
 
 
 def _key_usage(
@@ -145,17 +235,21 @@ def _inactive_rejects(
 def _rate_profile(
     connection: duckdb.DuckDBPyConnection, name: str, definitions: Mapping[str, PriceDefinition]
 ) -> RatingOutcome:
+    outcome = rate_with_duckdb(
+        _profile_usage_sql(name), definitions, conventions=profile(name), connection=connection
+    )
+    return _catalog_ids(outcome)
+
+
+def _profile_usage_sql(name: str) -> str:
+    """The usage the engine rates under conventions profile `name`: the active keyed records."""
     escaped = name.replace("'", "''")
     # No amount or unit price: the engine reads them as NULL. The record id is written where a
     # query needs it (calls, samples), not for every record.
-    relation = (
+    return (
         f"SELECT charge_key, price_id, {_RECORD_ID} AS record_id, quantity, start_time, origin, "
         f"destination FROM keyed WHERE profile_name = '{escaped}' AND inactive_state IS NULL"
     )
-    outcome = rate_with_duckdb(
-        relation, definitions, conventions=profile(name), connection=connection
-    )
-    return _catalog_ids(outcome)
 
 
 def _catalog_ids(outcome: RatingOutcome) -> RatingOutcome:

@@ -13,14 +13,18 @@ Phases, each batch its own transaction:
    the numbers, the bills' new state and the checkpoints change in one transaction.
 4. Finish: mark the run finished.
 
+With `workers` > 1 the batches are computed in that many forked worker processes while this one
+saves them, strictly in batch order (`_parallel`): the same transactions with the same content in
+the same order as drafting in-process, so the same bills, rejects and checkpoints.
+
 A process killed anywhere loses at most the batch in flight, whose transaction never committed;
 running the cycle again skips what the checkpoints say is done and redoes the rest, which gives the
 same bills (the computation is pure and the inputs are the stored ones) and the next numbers in the
 same order. Running a finished cycle again changes nothing.
 """
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -44,6 +48,12 @@ from tollway.billrun._history import (
     contract_year_lines,
     issued_product_lines,
     latest_issued_bills,
+)
+from tollway.billrun._parallel import (
+    computed_in_workers,
+    database_shared_across_processes,
+    fork_available,
+    workers_limit,
 )
 from tollway.billrun._rating import UsageRater, usage_months
 from tollway.billrun._rating_duckdb import rate_with_duckdb_engine
@@ -141,6 +151,7 @@ def run_cycle(
     progress: Callable[[BillRunProgress], None] | None = None,
     tax: TaxCalculator | None = None,
     clock: Callable[[], datetime] | None = None,
+    workers: int = 1,
 ) -> BillRunSummary:
     """Bill every paying account with a bill-cycle date in [period_start, period_end).
 
@@ -152,13 +163,18 @@ def run_cycle(
     issued bill of an earlier run refuses the whole run (`BillCycleContinuityError`), before
     anything is drafted. `tax` is the tax step; by default the tax engine over the tax tables
     and account tax data stored in `database` (no tax when none are stored). `clock`, when given, stamps the run's start and finish (bills never
-    carry it).
-    Same arguments, same bills: see the module docstring for the guarantees.
+    carry it). `workers` (1 to `workers_limit`) computes the drafts in that many worker processes
+    while this one saves them in order; it drafts in-process where processes cannot fork, or
+    when `database` is an in-memory SQLite database, which a worker could not open. `rate` and
+    `tax` then run in the workers (forked, so they need not pickle); their errors surface here.
+    Same arguments, same bills, whatever `workers`: see the module docstring for the guarantees.
     """
     if not 1 <= batch_accounts_max <= batch_accounts_limit:
         raise BillRunError(
             f"batch_accounts_max must be 1 to {batch_accounts_limit}, got {batch_accounts_max}"
         )
+    if not 1 <= workers <= workers_limit:
+        raise BillRunError(f"workers must be 1 to {workers_limit}, got {workers}")
     if period_end <= period_start:
         raise BillRunError(
             f"the run's period end {period_end.isoformat()} must be after its start "
@@ -191,7 +207,7 @@ def run_cycle(
         progress,
         bill_date,
     )
-    drafted_now, rejects = _draft_phase(cycle, batch_accounts_max)
+    drafted_now, rejects = _draft_phase(cycle, batch_accounts_max, workers)
     issued_now = _issue_phase(cycle, batch_accounts_max)
     with database.transaction() as session:
         BillRunRepository(session).finish(run_id, finished_at=_now(clock))
@@ -212,7 +228,7 @@ def _now(clock: Callable[[], datetime] | None) -> datetime | None:
     return None if clock is None else clock()
 
 
-def _draft_phase(cycle: _Cycle, batch_accounts_max: int) -> tuple[int, _Rejects]:
+def _draft_phase(cycle: _Cycle, batch_accounts_max: int, workers: int) -> tuple[int, _Rejects]:
     run = cycle.run
     payers = billed_payers(cycle.inputs, period_start=run.period_start, period_end=run.period_end)
     batches = plan_batches(payers, batch_accounts_max=batch_accounts_max)
@@ -229,11 +245,11 @@ def _draft_phase(cycle: _Cycle, batch_accounts_max: int) -> tuple[int, _Rejects]
     drafted = 0
     rejects: list[RatingReject] = []
     rerating: list[RatingReject] = []
-    with _batch_usage(cycle, pending) as usage:
-        for batch in pending:
-            bills, batch_rejects = _compute_batch(
-                cycle, batch.paying_account_ids, usage[batch.index]
-            )
+    with (
+        _batch_usage(cycle, pending) as usage,
+        _drafts(cycle, pending, usage, workers) as computed,
+    ):
+        for batch, (bills, batch_rejects) in zip(pending, computed, strict=True):
             drafted += _save_batch(cycle, batch, bills)
             rejects.extend(batch_rejects.rating)
             rerating.extend(batch_rejects.rerating)
@@ -241,6 +257,37 @@ def _draft_phase(cycle: _Cycle, batch_accounts_max: int) -> tuple[int, _Rejects]
                 cycle, BillRunPhase.DRAFT, batch.index, len(batches), len(batch.paying_account_ids)
             )
     return drafted, _Rejects(tuple(rejects), tuple(rerating))
+
+
+_Drafted = tuple[tuple[CustomerBill, ...], _Rejects]
+"""A batch's draft bills and the records its rating and re-rating rejected."""
+
+
+@contextmanager
+def _drafts(
+    cycle: _Cycle, batches: Sequence[Batch], usage: dict[int, UsageStore], workers: int
+) -> Iterator[Iterator[_Drafted]]:
+    """Each batch's drafts, in batch order: computed in-process, one batch at a time as the
+    caller asks, or by `workers` forked processes (see `_parallel`) when that is possible."""
+
+    def compute(batch: Batch) -> _Drafted:
+        return _compute_batch(cycle, batch.paying_account_ids, usage[batch.index])
+
+    workers = min(workers, len(batches))
+    database = cycle.database
+    if workers < 2 or not fork_available() or not database_shared_across_processes(database.url):
+        yield (compute(batch) for batch in batches)
+        return
+    # No connection may cross the fork: the pool's idle ones are closed here (this process opens
+    # new ones when it saves) and each worker drops the emptied pool it inherits, opening its own.
+    database.engine.dispose()
+    with computed_in_workers(
+        compute,
+        batches,
+        workers=workers,
+        prepare=lambda: database.engine.dispose(close=False),
+    ) as computed:
+        yield computed
 
 
 def _batch_usage(

@@ -20,7 +20,15 @@ from tollway.billing import (
     TaxTreatment,
     credit_note_for,
 )
-from tollway.billrun import BillRunProgress, BillRunSummary, discard_run, run_cycle
+from tollway.billrun import (
+    BillRunProgress,
+    BillRunSummary,
+    batch_accounts_limit,
+    batch_accounts_max_default,
+    discard_run,
+    run_cycle,
+    workers_limit,
+)
 from tollway.cli._app import app
 from tollway.cli._taxes import store_tax_documents, world_tax_documents
 from tollway.cli._workspace import Workspace, WorkspaceOption, create_workspace, open_workspace
@@ -134,10 +142,24 @@ def known_circuits(workspace: Workspace) -> frozenset[str]:
     return frozenset(product.circuit_id for product in inputs.products.values())
 
 
-def run_bill_cycle(workspace: Workspace, month: str, *, run_id: str | None) -> BillRunSummary:
+def run_bill_cycle(
+    workspace: Workspace,
+    month: str,
+    *,
+    run_id: str | None,
+    workers: int = 1,
+    batch_accounts_max: int = batch_accounts_max_default,
+) -> BillRunSummary:
     start, end = month_window(month)
+    # Drafting in workers forks this process: no refresh thread may be running then, so the bar
+    # is redrawn after each batch instead.
+    refreshing = workers == 1
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        auto_refresh=refreshing,
     ) as progress:
         task = progress.add_task(f"bill run {month}", total=None)
 
@@ -147,6 +169,7 @@ def run_bill_cycle(workspace: Workspace, month: str, *, run_id: str | None) -> B
                 description=f"bill run {month}: {step.phase}",
                 completed=step.batch_index + 1,
                 total=step.batches_total,
+                refresh=not refreshing,
             )
 
         return run_cycle(
@@ -156,6 +179,8 @@ def run_bill_cycle(workspace: Workspace, month: str, *, run_id: str | None) -> B
             period_end=end,
             run_id=run_id or f"run-{month}",
             progress=report,
+            workers=workers,
+            batch_accounts_max=batch_accounts_max,
         )
 
 
@@ -164,10 +189,30 @@ def bill_command(
     cycle: Annotated[str, typer.Argument(help="The month whose cycle dates to bill, YYYY-MM.")],
     workspace: WorkspaceOption = Path("."),
     run_id: Annotated[str | None, typer.Option(help="Defaults to run-YYYY-MM.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=workers_limit,
+            help="Processes computing the drafts while this one saves them, in order: the same "
+            "invoices, faster on several cores. Each takes its own memory and database "
+            "connection; 1 drafts in-process. They share out the batches: see --batch-accounts.",
+        ),
+    ] = 1,
+    batch_accounts: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=batch_accounts_limit,
+            help="Paying accounts per batch (one transaction each).",
+        ),
+    ] = batch_accounts_max_default,
 ) -> None:
     """Run a bill cycle: rate usage, compute, persist and issue invoices (resumable, idempotent)."""
     opened = open_workspace(workspace)
-    summary = run_bill_cycle(opened, cycle, run_id=run_id)
+    summary = run_bill_cycle(
+        opened, cycle, run_id=run_id, workers=workers, batch_accounts_max=batch_accounts
+    )
     console.print(
         f"{summary.run_id}: {summary.bill_count} bills ({summary.drafted_now} drafted and "
         f"{summary.issued_now} issued now), {len(summary.rating_rejects)} usage records not rated"

@@ -200,14 +200,12 @@ def _dynamic_selects() -> list[LineSelect]:
 
 def _percentile_ctes() -> list[tuple[str, str]]:
     # The billed sample is the (n − discarded)-th smallest by (size, event order): the
-    # (discarded + 1)-th largest in the reverse order, so one ranking window finds it (keeping
-    # one row per charge) and the charge's sample count comes from the `charges` aggregate. The
-    # window partitions by the charge's row number in `charges` (an integer: cheaper to sort by
-    # than the text keys).
-    reverse_order = (
-        "u.quantity DESC NULLS FIRST, u.start_time DESC NULLS LAST, u.record_id DESC NULLS LAST"
-    )
-    # floor(n × (100 − p) / 100) with (100 − p) held as an integer count of 10^-12.
+    # (discarded + 1)-th largest in the reverse order (size descending, a missing size first;
+    # then start and record id descending, missing last). Sorting every sample by that order
+    # costs a sort of all samples with their text record ids; instead a top-N aggregate finds
+    # the billed *size* (the level), and only the samples of exactly that size are ranked, by
+    # (start, record id), after those above it. The window partitions by the charge's row
+    # number in `charges` (an integer: cheaper than the text keys).
     discarded = (
         "CAST(c.record_count AS HUGEINT) * CAST(p.discard_units AS HUGEINT) // 100000000000000"
     )
@@ -218,14 +216,41 @@ def _percentile_ctes() -> list[tuple[str, str]]:
         FROM {table("charges")} c JOIN {table("prices")} p ON p.price_id = c.price_id
         ANTI JOIN {table("failures")} f ON f.charge_key = c.charge_key AND f.price_id = c.price_id
         WHERE p.model = 'percentile_95'"""
+    # max(size, n): the n largest sizes, largest first (missing sizes left out, counted apart).
+    top = f"""
+        SELECT k.charge_number, k.billed_rank,
+               count(*) FILTER (WHERE u.quantity IS NULL) AS missing,
+               max(u.quantity, k.billed_rank) AS largest
+        FROM {table("usage")} u JOIN percentile_charges k
+          ON k.charge_key = u.charge_key AND k.price_id = u.price_id
+        WHERE k.billed_rank <= k.sample_count
+        GROUP BY k.charge_number, k.billed_rank"""
+    # The level is the billed rank's size (missing when the rank falls among the missing
+    # sizes); `above` counts the samples ordered before every sample of that size.
+    level = """
+        SELECT charge_number,
+               CASE WHEN billed_rank > missing THEN largest[billed_rank - missing] END AS level,
+               CASE WHEN billed_rank > missing
+                    THEN missing + list_position(largest, largest[billed_rank - missing]) - 1
+                    ELSE 0 END AS above
+        FROM percentile_top"""
     sample = f"""
         SELECT k.*, u.quantity, epoch_us(u.start_time) AS start_us,
                CAST(u.quantity AS {VALUE}) - k.committed_rate AS burst
         FROM {table("usage")} u JOIN percentile_charges k
           ON k.charge_key = u.charge_key AND k.price_id = u.price_id
-        QUALIFY row_number() OVER (PARTITION BY k.charge_number ORDER BY {reverse_order})
-                = k.billed_rank"""
-    return [("percentile_charges", charges), ("percentile_sample", sample)]
+        JOIN percentile_level l ON l.charge_number = k.charge_number
+        WHERE u.quantity IS NOT DISTINCT FROM l.level
+        QUALIFY row_number() OVER (PARTITION BY k.charge_number
+                                   ORDER BY u.start_time DESC NULLS LAST,
+                                            u.record_id DESC NULLS LAST)
+                = k.billed_rank - l.above"""
+    return [
+        ("percentile_charges", charges),
+        ("percentile_top", top),
+        ("percentile_level", level),
+        ("percentile_sample", sample),
+    ]
 
 
 def _percentile_selects() -> list[LineSelect]:
