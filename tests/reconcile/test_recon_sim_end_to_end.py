@@ -232,3 +232,25 @@ def test_the_scenario_writes_the_same_bytes_every_time(
         ]
         for name in names:
             assert (mine.directory / name).read_bytes() == (same.directory / name).read_bytes()
+
+
+@pytest.mark.slow
+def test_every_billed_cycle_reconciled_in_small_parts_equals_the_cycle_whole(
+    billed: dict[str, InvoiceTables],
+) -> None:
+    for cycle, tollway in billed.items():
+        simulated = simulate_legacy(tollway, seed=SEED, cycle=cycle, injection=PLAN)
+        results = [
+            reconcile_cycle(
+                simulated.legacy,
+                tollway,
+                crosswalk=simulated.crosswalk,
+                tolerances=Tolerances(),
+                cycle=cycle,
+                partition_rows_max=rows_max,
+            )
+            for rows_max in (10**12, 40)
+        ]
+
+        assert results[1].summaries == results[0].summaries, cycle
+        assert results[1].differences.equals(results[0].differences), cycle

@@ -9,8 +9,10 @@ appears in exactly one line row on its side; the money invariants (variances add
 difference of the two systems' totals) are asserted before the result is returned.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from tempfile import TemporaryDirectory
 from typing import Final
 
 import duckdb
@@ -31,6 +33,15 @@ from tollway.reconcile._match import (
     group_taxes,
     pair_invoices,
     pair_lines,
+)
+from tollway.reconcile._partition import (
+    concatenate_by_level,
+    crosswalk_for,
+    partition_rows_default,
+    plan_memory_limit,
+    plan_parts,
+    split_tables,
+    total_rows,
 )
 from tollway.reconcile._tables import CROSSWALK_SCHEMA, DIFFERENCE_SCHEMA, InvoiceTables
 from tollway.reconcile.core import (
@@ -119,8 +130,13 @@ def reconcile_cycle(
     crosswalk: pa.Table,
     tolerances: Tolerances,
     cycle: str,
+    partition_rows_max: int = partition_rows_default,
 ) -> CycleResult:
     """Match legacy against tollway invoices, classify every difference, summarise the cycle.
+
+    A cycle of more than `partition_rows_max` invoice and line rows (both systems) is reconciled
+    in parts of about that size that nothing pairs across (`tollway.reconcile._partition`), one
+    at a time: the same rows in the same order, in memory bounded by a part.
 
     Legacy account, circuit and product ids are translated to tollway's through `crosswalk`
     (CROSSWALK_SCHEMA) as valid on each legacy invoice's period start; an id it does not know is
@@ -150,22 +166,118 @@ def reconcile_cycle(
     """
     assert crosswalk.schema.equals(CROSSWALK_SCHEMA), "crosswalk does not have CROSSWALK_SCHEMA"
     assert cycle and cycle == cycle.strip(), "a cycle is named, e.g. 2026-03"
+    if total_rows(legacy, tollway) > partition_rows_max:
+        return _reconcile_in_parts(
+            legacy,
+            tollway,
+            crosswalk=crosswalk,
+            tolerances=tolerances,
+            cycle=cycle,
+            rows_max=partition_rows_max,
+        )
     connection = connect()
     try:
-        _register(connection, legacy, tollway, crosswalk)
-        _match(connection, tolerances)
+        register_inputs(connection, legacy, tollway, crosswalk)
+        _match(connection, tolerances, currencies=input_currencies(connection))
         _classify(connection, tolerances, cycle)
         _check_invariants(connection)
-        summaries = _summaries(connection, cycle)
-        differences = connection.sql(
-            f"SELECT {', '.join(DIFFERENCE_SCHEMA.names)} FROM differences ORDER BY {_ORDER}"
-        ).to_arrow_table()
+        summaries = cycle_summaries(connection, cycle)
+        differences = _sorted_differences(connection)
     finally:
         connection.close()
-    return CycleResult(cycle, differences.cast(DIFFERENCE_SCHEMA), summaries)
+    return CycleResult(cycle, differences, summaries)
 
 
-def _register(
+def _reconcile_in_parts(
+    legacy: InvoiceTables,
+    tollway: InvoiceTables,
+    *,
+    crosswalk: pa.Table,
+    tolerances: Tolerances,
+    cycle: str,
+    rows_max: int,
+) -> CycleResult:
+    with TemporaryDirectory(prefix="tollway-reconcile-") as spill:
+        connection = connect(memory_limit=plan_memory_limit, temporary_directory=spill)
+        try:
+            register_inputs(connection, legacy, tollway, crosswalk)
+            plan = plan_parts(connection, rows_max=rows_max)
+            currencies = input_currencies(connection)
+        finally:
+            connection.close()
+    parts = zip(
+        split_tables(legacy, plan.legacy, plan.parts),
+        split_tables(tollway, plan.tollway, plan.parts),
+        strict=True,
+    )
+    differences = concatenate_by_level(
+        [
+            reconcile_part(
+                legacy_part,
+                tollway_part,
+                crosswalk=crosswalk_for(crosswalk, legacy_part),
+                tolerances=tolerances,
+                cycle=cycle,
+                currencies=currencies,
+            )
+            for legacy_part, tollway_part in parts
+        ]
+        or [DIFFERENCE_SCHEMA.empty_table()]
+    )
+    connection = connect()
+    try:
+        connection.register("differences", differences)
+        summaries = cycle_summaries(connection, cycle)
+    finally:
+        connection.close()
+    return CycleResult(cycle, differences, summaries)
+
+
+def reconcile_part(
+    legacy: InvoiceTables,
+    tollway: InvoiceTables,
+    *,
+    crosswalk: pa.Table,
+    tolerances: Tolerances,
+    cycle: str,
+    currencies: Sequence[str],
+) -> pa.Table:
+    """The difference rows (DIFFERENCE_SCHEMA, in the cycle's order) of one part of a cycle that
+    no line or invoice outside it can pair with (`tollway.reconcile._partition` cuts such
+    parts); `currencies` are the whole cycle's, so the tolerance limits are the same in every
+    part. The summaries are left to the caller, who sees every part."""
+    assert crosswalk.schema.equals(CROSSWALK_SCHEMA), "crosswalk does not have CROSSWALK_SCHEMA"
+    connection = connect()
+    try:
+        register_inputs(connection, legacy, tollway, crosswalk)
+        _match(connection, tolerances, currencies=currencies)
+        _classify(connection, tolerances, cycle)
+        _check_invariants(connection)
+        return _sorted_differences(connection)
+    finally:
+        connection.close()
+
+
+def _sorted_differences(connection: duckdb.DuckDBPyConnection) -> pa.Table:
+    differences = connection.sql(
+        f"SELECT {', '.join(DIFFERENCE_SCHEMA.names)} FROM differences ORDER BY {_ORDER}"
+    ).to_arrow_table()
+    return differences.cast(DIFFERENCE_SCHEMA)
+
+
+def input_currencies(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every currency code the registered input tables name (refused later if unknown)."""
+    rows = connection.execute(
+        " UNION ".join(
+            f"SELECT currency FROM {system}_{rows}"
+            for system in ("legacy", "tollway")
+            for rows in ("invoices", "lines", "taxes")
+        )
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def register_inputs(
     connection: duckdb.DuckDBPyConnection,
     legacy: InvoiceTables,
     tollway: InvoiceTables,
@@ -175,22 +287,22 @@ def _register(
         connection.register(f"{system}_invoices", tables.invoices)
         connection.register(f"{system}_lines", tables.lines)
         connection.register(f"{system}_taxes", tables.taxes)
+    register_crosswalk(connection, crosswalk)
+
+
+def register_crosswalk(connection: duckdb.DuckDBPyConnection, crosswalk: pa.Table) -> None:
+    """The table `crosswalk`: the cross-walk's rows numbered in their given order."""
     connection.register("crosswalk_input", crosswalk)
     connection.execute(
         "CREATE TABLE crosswalk AS SELECT row_number() OVER () AS entry, * FROM crosswalk_input"
     )
 
 
-def _match(connection: duckdb.DuckDBPyConnection, tolerances: Tolerances) -> None:
+def _match(
+    connection: duckdb.DuckDBPyConnection, tolerances: Tolerances, *, currencies: Sequence[str]
+) -> None:
     check_inputs(connection)
-    currencies = connection.execute(
-        " UNION ".join(
-            f"SELECT currency FROM {system}_{rows}"
-            for system in ("legacy", "tollway")
-            for rows in ("invoices", "lines", "taxes")
-        )
-    ).fetchall()
-    create_limits(connection, (str(row[0]) for row in currencies), tolerances)
+    create_limits(connection, currencies, tolerances)
     create_translated(connection)
     pair_invoices(connection)
     pair_lines(connection, passes=LINE_PASSES)
@@ -209,8 +321,8 @@ def _classify(connection: duckdb.DuckDBPyConnection, tolerances: Tolerances, cyc
 
 
 def _one(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[object, ...]:
-    row = connection.execute(sql).fetchone()
-    assert row is not None
+    # fetchall, not fetchone: DuckDB refuses other work while a result is left unfinished.
+    (row,) = connection.execute(sql).fetchall()
     return tuple(row)
 
 
@@ -247,7 +359,9 @@ def _check_invariants(connection: duckdb.DuckDBPyConnection) -> None:
         assert found == wanted, f"{level} variances add up to {found}, not {wanted}"
 
 
-def _summaries(connection: duckdb.DuckDBPyConnection, cycle: str) -> tuple[CycleSummary, ...]:
+def cycle_summaries(connection: duckdb.DuckDBPyConnection, cycle: str) -> tuple[CycleSummary, ...]:
+    """The cycle's summaries, one per currency, over the relation `differences` (a table, or a
+    view over every part's rows)."""
     currencies = [
         str(row[0])
         for row in connection.execute(

@@ -45,12 +45,21 @@ def text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """A private in-memory connection: no extension downloads, the formatting macros defined."""
-    connection = duckdb.connect(
-        ":memory:",
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
-    )
+def connect(
+    *, memory_limit: str | None = None, temporary_directory: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A private in-memory connection: no extension downloads, the formatting macros defined;
+    DuckDB's memory capped at `memory_limit` (e.g. "3GiB"; its default is 80 % of RAM), spilling
+    to `temporary_directory` beyond it."""
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
+    if temporary_directory is not None:
+        config["temp_directory"] = temporary_directory
+    connection = duckdb.connect(":memory:", config=config)
     for macro in _MACROS:
         connection.execute(macro)
     return connection

@@ -185,7 +185,7 @@ def check_inputs(connection: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _translated(entity: str, column: str, *, alias: str, day: str) -> tuple[str, str]:
+def translated(entity: str, column: str, *, alias: str, day: str) -> tuple[str, str]:
     """The SELECT expression and LEFT JOIN translating `column` through the cross-walk."""
     join = (
         f"LEFT JOIN crosswalk {alias} ON {alias}.entity = '{entity}' "
@@ -197,7 +197,7 @@ def _translated(entity: str, column: str, *, alias: str, day: str) -> tuple[str,
 
 def create_translated(connection: duckdb.DuckDBPyConnection) -> None:
     """Create l_inv, t_inv, l_line, t_line: tollway ids on both sides, integer row keys."""
-    account, join = _translated("account", "i.account_id", alias="x", day="i.period_start")
+    account, join = translated("account", "i.account_id", alias="x", day="i.period_start")
     connection.execute(
         f"""CREATE TABLE l_inv AS SELECT row_number() OVER (ORDER BY i.invoice_id) AS inv_row,
         i.*, i.account_id AS legacy_account_id, {account} AS tollway_account_id,
@@ -221,7 +221,7 @@ def _create_lines(
     joins: list[str] = []
     for entity, column in (("account", "account_id"), ("circuit", "circuit_id"), ("product", "product_id")):  # fmt: skip
         if translate:
-            expressions[column], join = _translated(
+            expressions[column], join = translated(
                 entity, f"line.{column}", alias=f"x_{entity}", day="inv.period_start"
             )
             joins.append(join)
