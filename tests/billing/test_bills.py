@@ -1,9 +1,11 @@
 """Bill assembly: consolidation of account hierarchies, manual credits, ordering, ids, taxes,
 and determinism."""
 
+import copy
+import pickle
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import date
+from dataclasses import fields, replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,10 +19,12 @@ from tollway.billing import (
     BillState,
     ChargeType,
     TaxItem,
+    TaxTreatment,
 )
 from tollway.billing._charges import BillingError
 from tollway.billing._compute import compute_bills
-from tollway.money import Money
+from tollway.billing._examples import tiny_inputs
+from tollway.money import CurrencyMismatchError, Money, sum_money
 from tollway.pricing import PerUnit
 
 
@@ -256,3 +260,52 @@ def test_without_a_run_date_each_bill_is_dated_its_accounts_cycle_date() -> None
         ("A", "2026-04-01"),
         ("B", "2026-04-15"),
     ]
+
+
+# --- derived totals: computed once, equal to the sums, kept out of equality and copies ---------
+
+
+def test_a_bills_totals_are_its_lines_sums_and_survive_copies() -> None:
+    bills = compute_bills(
+        tiny_inputs(),
+        period_start=datetime(2026, 4, 1, tzinfo=UTC),
+        period_end=datetime(2026, 4, 2, tzinfo=UTC),
+        bill_date=date(2026, 4, 1),
+        rated_usage=(),
+        run_id="run-1",
+    )
+    found = bills[0]
+    lines_sum = sum_money([line.amount for line in found.lines], found.currency)
+
+    assert found.tax_excluded_amount == lines_sum == Money.of("151.61", "USD")
+    assert found.amount_due == found.tax_excluded_amount + found.tax_amount
+    assert "_totals" not in {item.name for item in fields(found)}
+    for copied in (pickle.loads(pickle.dumps(found)), copy.deepcopy(found), copy.copy(found)):
+        assert copied == found
+        assert copied.amount_due == found.amount_due
+    shorter = replace(found, lines=found.lines[:1])
+    assert shorter.tax_excluded_amount == found.lines[0].amount
+    assert shorter != found
+
+
+def test_a_lines_billed_taxes_in_another_currency_are_refused() -> None:
+    tax = AppliedTax(
+        "sales", "US-PA", Decimal("0.06"), Money.of("10.00", "EUR"), Money.of("0.60", "EUR")
+    )
+    line = AppliedBillingRate(
+        "L1",
+        "ACME",
+        ChargeType.RECURRING,
+        "Port",
+        datetime(2026, 3, 1, tzinfo=UTC),
+        datetime(2026, 4, 1, tzinfo=UTC),
+        Decimal(1),
+        Money.of("10.00", "USD"),
+        Decimal("10.00"),
+        taxes=(tax, tax),
+    )
+    with pytest.raises(CurrencyMismatchError):
+        _ = line.tax_amount
+    assert replace(line, taxes=(replace(tax, treatment=TaxTreatment.EXEMPT),)).tax_amount == (
+        Money.of("0", "USD")
+    )

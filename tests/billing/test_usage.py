@@ -1,5 +1,6 @@
 """Usage lines from rated charges, and the charge-key convention the rating engines share."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -10,10 +11,12 @@ from tollway.billing._charges import BillingError
 from tollway.billing._usage import (
     UsageChargeKey,
     UsageChargeKeyError,
+    _plain_line,
     parse_usage_charge_key,
     usage_charge_key,
 )
-from tollway.pricing import Graduated, PerUnit, Tier
+from tollway.money import plain_decimal
+from tollway.pricing import BreakdownLine, Graduated, PerUnit, Tier
 from tollway.rating.reference import RatedCharge
 
 
@@ -150,3 +153,25 @@ def test_late_usage_of_an_older_period_is_billed_with_its_own_coverage() -> None
     )
     # 4 GB x 0.25 = 1.00 for February, billed late.
     assert summary(bill) == [("ACME", "CKT-P1", "usage", "02-01..03-01", "1.00")]
+
+
+def test_breakdown_numbers_are_made_plain_alike_however_often_they_recur() -> None:
+    # The second call of a pattern shares its number objects: it is checked once, by identity.
+    fixed_scale = (Decimal("60.000"), Decimal("0.0200"), Decimal("1.200000"))
+    calls = [BreakdownLine("increment", f"r{n}: 60 s", *fixed_scale) for n in (1, 2)]
+    plain = [_plain_line(line) for line in calls]
+    assert [(str(line.quantity), str(line.unit_price), str(line.amount)) for line in plain] == [
+        ("60", "0.02", "1.2"),
+        ("60", "0.02", "1.2"),
+    ]
+    assert [line.description for line in plain] == ["r1: 60 s", "r2: 60 s"]
+    # Already plain: the very line comes back, first time and again.
+    already = BreakdownLine("increment", "r3: 60 s", Decimal(60), None, Decimal("1.2"))
+    assert _plain_line(already) is already
+    assert _plain_line(replace(already, description="r4: 60 s")).description == "r4: 60 s"
+    # Zeros (a signed one among them) get their plain form too.
+    zero = BreakdownLine("increment", "r5", Decimal("-0.00"), None, Decimal("0E-2"))
+    assert [str(_plain_line(zero).quantity), str(_plain_line(zero).amount)] == [
+        str(plain_decimal(Decimal("-0.00"))),
+        str(plain_decimal(Decimal("0E-2"))),
+    ]

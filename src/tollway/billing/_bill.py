@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from tollway.money import Currency, Money, sum_money
+from tollway.money import MONEY_CONTEXT, Currency, Money, sum_money
 from tollway.pricing import BreakdownLine
 
 
@@ -102,8 +102,38 @@ class TaxItem:
     tax_amount: Money
 
 
+def _total(amounts: list[Money], currency: Currency) -> Money:
+    """`sum_money(amounts, currency)`, the same additions in the same order, without a `Money`
+    per partial sum (a bill's totals add up every line); another currency is refused by
+    `sum_money` itself, with its error."""
+    total = Decimal(0)
+    for found in amounts:
+        if type(found) is not Money or found.currency != currency:
+            return sum_money(amounts, currency)
+        total = MONEY_CONTEXT.add(total, found.amount)
+    return Money(total, currency)
+
+
+class _LineTotals:
+    """The slot where a line keeps its billed tax total, derived once from its (immutable) taxes.
+
+    Not a dataclass field: it takes no part in equality, `replace` or `fields`. A copy made by
+    pickling lacks it until first asked for."""
+
+    __slots__ = ("_tax_amount",)
+    _tax_amount: Money
+
+
+class _BillTotals:
+    """The slot where a bill keeps its totals, derived once from its (immutable) lines; as for
+    `_LineTotals`, no dataclass field."""
+
+    __slots__ = ("_totals",)
+    _totals: tuple[Money, Money]
+
+
 @dataclass(frozen=True, slots=True)
-class AppliedBillingRate:
+class AppliedBillingRate(_LineTotals):
     """One bill line (TMF678 `appliedCustomerBillingRate`), keyed by circuit, charge type and
     period coverage. `amount` is tax-excluded and rounded at the line's named rounding point;
     `precise_amount` is the exact value before that rounding."""
@@ -137,13 +167,18 @@ class AppliedBillingRate:
     @property
     def tax_amount(self) -> Money:
         """The BILLED taxes only: what the customer pays on top of `amount`."""
-        return sum_money(
-            [tax.tax_amount for tax in self.taxes if tax.is_billed], self.amount.currency
-        )
+        try:
+            return self._tax_amount
+        except AttributeError:
+            found = _total(
+                [tax.tax_amount for tax in self.taxes if tax.is_billed], self.amount.currency
+            )
+            object.__setattr__(self, "_tax_amount", found)
+            return found
 
 
 @dataclass(frozen=True, slots=True)
-class CustomerBill:
+class CustomerBill(_BillTotals):
     """A TMF678 `customerBill`: the invoice (or credit note) of one paying billing account.
 
     `billing_account_id` is the paying account; lines may belong to child accounts rolled up onto
@@ -173,19 +208,31 @@ class CustomerBill:
         assert (self.bill_no is None) == (self.state is BillState.DRAFT), (
             f"{self.id}: a bill number is given exactly when the bill is issued"
         )
-        line_tax = sum_money([line.tax_amount for line in self.lines], self.currency)
+        line_tax = self.tax_amount
         item_tax = sum_money([item.tax_amount for item in self.tax_items], self.currency)
         assert not self.tax_items or line_tax == item_tax, (
             f"{self.id}: tax items differ from line taxes"
         )
 
+    def _derived_totals(self) -> tuple[Money, Money]:
+        """(tax-excluded amount, billed tax amount), summed once: the lines never change."""
+        try:
+            return self._totals
+        except AttributeError:
+            found = (
+                _total([line.amount for line in self.lines], self.currency),
+                _total([line.tax_amount for line in self.lines], self.currency),
+            )
+            object.__setattr__(self, "_totals", found)
+            return found
+
     @property
     def tax_excluded_amount(self) -> Money:
-        return sum_money([line.amount for line in self.lines], self.currency)
+        return self._derived_totals()[0]
 
     @property
     def tax_amount(self) -> Money:
-        return sum_money([line.tax_amount for line in self.lines], self.currency)
+        return self._derived_totals()[1]
 
     @property
     def tax_included_amount(self) -> Money:

@@ -67,15 +67,17 @@ class Charge:
         assert isinstance(self.precise_amount, Decimal) and isinstance(self.amount, Decimal)
         assert self.period_start <= self.period_end, f"{self.name}: period coverage is reversed"
 
-    def sort_key(self) -> tuple[str, str, int, datetime, str, str]:
-        """Account, circuit, charge type, period start, price id, then the rest of the key."""
+    def sort_key(self, identity: str | None = None) -> tuple[str, str, int, datetime, str, str]:
+        """Account, circuit, charge type, period start, price id, then the rest of the key.
+        `identity`, when given, is this charge's `identity()` already built (it is the costly
+        part, and assembly needs it again for the line id)."""
         return (
             self.billing_account_id,
             self.circuit_id or "",
             _CHARGE_TYPE_ORDER[self.charge_type],
             self.period_start,
             self.price_id or "",
-            self.identity(),
+            self.identity() if identity is None else identity,
         )
 
     def identity(self) -> str:
@@ -114,10 +116,13 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
     return MONEY_CONTEXT.divide(MONEY_CONTEXT.multiply(amount, percent), PERCENT)
 
 
-def to_line(charge: Charge, *, bill_id: str, currency: Currency) -> AppliedBillingRate:
-    """The bill line of a charge, with its deterministic id."""
+def to_line(
+    charge: Charge, *, bill_id: str, currency: Currency, identity: str | None = None
+) -> AppliedBillingRate:
+    """The bill line of a charge, with its deterministic id (`identity`, when given, is the
+    charge's `identity()` already built)."""
     return AppliedBillingRate(
-        id=line_id(bill_id, charge.identity()),
+        id=line_id(bill_id, charge.identity() if identity is None else identity),
         billing_account_id=charge.billing_account_id,
         charge_type=charge.charge_type,
         name=charge.name,

@@ -149,14 +149,24 @@ def _lines(
 ) -> tuple[AppliedBillingRate, ...]:
     """The bill's lines in key order, each with its derived id; two lines with one key are an
     input error (a rated charge given twice)."""
-    ordered = sorted(charges, key=Charge.sort_key)
+    # Each charge's identity is built once: it is the sort key's tail, the duplicate check and
+    # the line id's input.
+    identities = [charge.identity() for charge in charges]
+    order = sorted(
+        range(len(charges)), key=lambda index: charges[index].sort_key(identities[index])
+    )
     seen: set[str] = set()
-    for charge in ordered:
-        identity = charge.identity()
+    for index in order:
+        identity = identities[index]
         if identity in seen:
             raise BillingError(f"bill {bill_id}: two charges with the same key {identity!r}")
         seen.add(identity)
-    lines = tuple(to_line(charge, bill_id=bill_id, currency=payer.currency) for charge in ordered)
+    lines = tuple(
+        to_line(
+            charges[index], bill_id=bill_id, currency=payer.currency, identity=identities[index]
+        )
+        for index in order
+    )
     assert len({line.id for line in lines}) == len(lines), f"bill {bill_id}: line id collision"
     return lines
 

@@ -9,7 +9,7 @@ period has one key whatever zone the caller's datetime was in.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import Final
@@ -20,7 +20,7 @@ from tollway.billing._prices import AccountContext, price_name
 from tollway.catalog import ChargeKind
 from tollway.inventory import Product
 from tollway.money import plain_decimal
-from tollway.periods import Cadence, period_containing
+from tollway.periods import BillingPeriod, Cadence, period_containing
 from tollway.pricing import BreakdownLine
 from tollway.rating.reference import RatedCharge
 
@@ -29,6 +29,10 @@ _KEY_PARTS: Final = 4
 plain_numbers_cached_max: Final = 65_536
 """Distinct (quantity, unit price, amount) triples of breakdown lines whose plain form is kept:
 a month of calls repeats a few thousand (same band, same duration)."""
+plain_lines_cached_max: Final = 100_000
+"""Breakdown number triples, by the identity of their objects, whose plain form is kept."""
+periods_cached_max: Final = 4_096
+"""Distinct (period start, its zone, account zone, bill-cycle day) whose billing period is kept."""
 
 
 class UsageChargeKeyError(BillingError):
@@ -131,13 +135,30 @@ def _coverage(
             f"rated charge {raw_key!r}: its period starts on or after the bill-cycle date "
             f"{context.cycle.cycle_date.isoformat()}; usage is billed once its period has closed"
         )
-    period = period_containing(
+    period = _period_holding(
         key.period_start,
-        cadence=Cadence.MONTHLY,
+        (key.period_start.tzinfo, key.period_start.fold),
         time_zone=context.cycle.time_zone,
         bill_cycle_day=context.cycle.bill_cycle_day,
     )
     return key.period_start.astimezone(period.time_zone), period.end
+
+
+@lru_cache(maxsize=periods_cached_max)
+def _period_holding(
+    period_start: datetime,
+    written_in: tuple[tzinfo | None, int],
+    *,
+    time_zone: str,
+    bill_cycle_day: int,
+) -> BillingPeriod:
+    """`period_containing` the usage's period start, computed once per distinct input: an
+    account's rated charges mostly share one period start. `written_in` (the start's own zone and
+    fold) is part of the key, so one instant written in two zones never shares a result, nor do
+    two local times that compare equal across a DST fold."""
+    return period_containing(
+        period_start, cadence=Cadence.MONTHLY, time_zone=time_zone, bill_cycle_day=bill_cycle_day
+    )
 
 
 def usage_charges(rated: Sequence[RatedCharge], context: AccountContext) -> list[Charge]:
@@ -193,21 +214,52 @@ def _plain_line(line: BreakdownLine) -> BreakdownLine:
     >>> plain.quantity, plain.amount, _plain_line(plain) is plain
     (Decimal('60'), Decimal('1.2'), True)
     """
-    quantity, unit_price, amount = _plain_numbers(line.quantity, line.unit_price, line.amount)
-    if (
-        _written_alike(quantity, line.quantity)
-        and _written_alike(amount, line.amount)
-        and (
-            unit_price is line.unit_price
-            or (
-                unit_price is not None
-                and line.unit_price is not None
-                and _written_alike(unit_price, line.unit_price)
+    key = (id(line.quantity), id(line.unit_price), id(line.amount))
+    known = _plain_lines.get(key)
+    if known is None:
+        if len(_plain_lines) >= plain_lines_cached_max:
+            _plain_lines.clear()
+        known = _plain_lines[key] = _PlainLineNumbers.of(line)
+    if known.already_plain:
+        return line
+    quantity, unit_price, amount = known.plain
+    return BreakdownLine(line.kind, line.description, quantity, unit_price, amount, line.tier)
+
+
+@dataclass(frozen=True, slots=True)
+class _PlainLineNumbers:
+    """A breakdown line's numbers (kept, so that the identities they are cached under are never
+    reused while cached), their plain form, and whether they already were plain."""
+
+    found: tuple[Decimal, Decimal | None, Decimal]
+    plain: tuple[Decimal, Decimal | None, Decimal]
+    already_plain: bool
+
+    @classmethod
+    def of(cls, line: BreakdownLine) -> "_PlainLineNumbers":
+        quantity, unit_price, amount = _plain_numbers(line.quantity, line.unit_price, line.amount)
+        already_plain = (
+            _written_alike(quantity, line.quantity)
+            and _written_alike(amount, line.amount)
+            and (
+                unit_price is line.unit_price
+                or (
+                    unit_price is not None
+                    and line.unit_price is not None
+                    and _written_alike(unit_price, line.unit_price)
+                )
             )
         )
-    ):
-        return line
-    return BreakdownLine(line.kind, line.description, quantity, unit_price, amount, line.tier)
+        return cls(
+            (line.quantity, line.unit_price, line.amount),
+            (quantity, unit_price, amount),
+            already_plain,
+        )
+
+
+_plain_lines: dict[tuple[int, int, int], _PlainLineNumbers] = {}
+"""The plain form of breakdown numbers by the identity of their objects: a rater's per-call
+lines share the number objects of their call pattern, so each pattern is checked once."""
 
 
 def _written_alike(plain: Decimal, found: Decimal) -> bool:

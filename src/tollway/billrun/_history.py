@@ -15,7 +15,7 @@ from typing import Any, Final
 from sqlalchemy import Row, or_, select
 from sqlalchemy.orm import Session
 
-from tollway.billing import AnnualClosing, AppliedBillingRate, BillCategory, BillState
+from tollway.billing import AnnualClosing, AppliedBillingRate, BillCategory, BillState, ChargeType
 from tollway.storage import BillRepository
 from tollway.storage import _tables as tables
 
@@ -137,9 +137,12 @@ def _payers_billing_products(
 def issued_product_lines(
     session: Session, product_ids: Sequence[str], *, period_start: datetime, period_end: datetime
 ) -> tuple[AppliedBillingRate, ...]:
-    """The lines for these products on ANY issued normal bill whose billing period overlaps
-    [period_start, period_end), whichever paying account it was billed to: a circuit that moved
-    to another paying account is settled against what its old paying account was billed."""
+    """The recurring lines for these products on ANY issued normal bill whose billing period
+    overlaps [period_start, period_end), whichever paying account it was billed to: a circuit
+    that moved to another paying account is settled against what its old paying account was
+    billed. Settlement reads only recurring lines (`compute_bills` ignores the others in
+    `previously_billed`), so the others, usage lines with a breakdown per call among them, are
+    not read."""
     wanted = frozenset(product_ids)
     payers = _payers_billing_products(
         session, product_ids, period_start=period_start, period_end=period_end
@@ -147,7 +150,10 @@ def issued_product_lines(
     if not payers:
         return ()
     lines = BillRepository(session).issued_lines(
-        payers, period_start=period_start, period_end=period_end
+        payers,
+        period_start=period_start,
+        period_end=period_end,
+        charge_types=(ChargeType.RECURRING,),
     )
     return tuple(line for line in lines if line.product_id in wanted)
 

@@ -94,7 +94,8 @@ def tax_item_row(bill_id: str, position: int, item: TaxItem) -> dict[str, Any]:
     }
 
 
-def _line(row: Row[Any], bill_currency: str) -> AppliedBillingRate:
+def line_from_row(row: Row[Any], bill_currency: str) -> AppliedBillingRate:
+    """A line read back from its `applied_billing_rates` row, in its bill's currency."""
     found = currency(bill_currency)
     return AppliedBillingRate(
         id=row.line_id,
@@ -127,7 +128,7 @@ def bill_from_rows(row: Row[Any], lines: list[Row[Any]], items: list[Row[Any]]) 
         billing_period_start=row.billing_period_start,
         billing_period_end=row.billing_period_end,
         bill_date=row.bill_date,
-        lines=tuple(_line(line, row.currency) for line in lines),
+        lines=tuple(line_from_row(line, row.currency) for line in lines),
         tax_items=tuple(
             TaxItem(
                 item.tax_category, item.tax_rate, Money.from_minor(item.tax_amount_minor, found)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from tollway.billing import (
     AppliedBillingRate,
@@ -82,13 +82,33 @@ def breakdown_from_document(document: list[dict[str, Any]]) -> tuple[BreakdownLi
         BreakdownLine(
             kind=item["kind"],
             description=item["description"],
-            quantity=Decimal(item["quantity"]),
-            unit_price=None if item["unit_price"] is None else Decimal(item["unit_price"]),
-            amount=Decimal(item["amount"]),
+            quantity=_decimal_read(item["quantity"]),
+            unit_price=None if item["unit_price"] is None else _decimal_read(item["unit_price"]),
+            amount=_decimal_read(item["amount"]),
             tier=item["tier"],
         )
         for item in document
     )
+
+
+decimals_read_cached_max: Final = 65_536
+"""Distinct number texts of breakdowns read back whose Decimal is kept: a month of per-call lines
+repeats a few thousand numbers."""
+_decimals_read: dict[str, Decimal] = {}
+
+
+def _decimal_read(text: Any) -> Decimal:
+    """`Decimal(text)`, one object per distinct text (Decimals are immutable, and one text is
+    one value written one way, so sharing it changes nothing). Numbers are stored as strings; any
+    other value (1 and 1.0 are equal keys) is converted without the cache."""
+    if type(text) is not str:
+        return Decimal(text)
+    found = _decimals_read.get(text)
+    if found is None:
+        if len(_decimals_read) >= decimals_read_cached_max:
+            _decimals_read.clear()
+        found = _decimals_read[text] = Decimal(text)
+    return found
 
 
 def taxes_document(taxes: tuple[AppliedTax, ...]) -> list[dict[str, Any]]:
@@ -215,13 +235,22 @@ def breakdown_json(lines: Sequence[BreakdownLine]) -> str:
     return _BreakdownWriter().json(lines)
 
 
+_ShapeKey = tuple[int, int, int, int, int | None]
+_Shape = tuple[str, str, BreakdownLine]
+
+shapes_cached_max: Final = 100_000
+"""Breakdown shapes kept between bills (a shape is two short strings): the call patterns of a
+month of calls recur across bills, so a shape is written once per run, not once per bill."""
+
+
 class _BreakdownWriter:
     """Writes breakdowns as `json_dumps` does. Lines that differ only in their description (every
     call of one band and duration) share the rest of their text, written once: keyed by the
-    identity of their numbers, so use one writer while the lines it writes are alive (one bill)."""
+    identity of their numbers. Each shape keeps the line it was written from, so the numbers it is
+    keyed by stay alive and their identities are never reused while the shape is kept; the shapes
+    are shared by every writer (cleared when `shapes_cached_max` is reached)."""
 
-    def __init__(self) -> None:
-        self.shapes: dict[tuple[int, int, int, int, int | None], tuple[str, str]] = {}
+    shapes: ClassVar[dict[_ShapeKey, _Shape]] = {}
 
     def json(self, lines: Sequence[BreakdownLine]) -> str:
         shapes = self.shapes
@@ -236,7 +265,9 @@ class _BreakdownWriter:
             )
             shape = shapes.get(key)
             if shape is None:
-                shape = shapes[key] = _shape(line)
+                if len(shapes) >= shapes_cached_max:
+                    shapes.clear()
+                shape = shapes[key] = (*_shape(line), line)
             parts.append(shape[0] + _json_text(line.description) + shape[1])
         return "[" + ",".join(parts) + "]"
 
@@ -254,8 +285,39 @@ def _shape(line: BreakdownLine) -> tuple[str, str]:
 
 
 def taxes_json(taxes: tuple[AppliedTax, ...]) -> str:
-    """`json_dumps(taxes_document(taxes))` (an untaxed line's is `[]`)."""
-    return json_dumps(taxes_document(taxes)) if taxes else "[]"
+    """`json_dumps(taxes_document(taxes))`, written directly (an untaxed line's is `[]`).
+
+    >>> tax = AppliedTax("sales", "US-PA", Decimal("0.06"), Money.of("10.00", "USD"),
+    ...                  Money.of("0.60", "USD"), name='State "sales" tax')
+    >>> taxes_json((tax,)) == json_dumps(taxes_document((tax,)))
+    True
+    """
+    if not taxes:
+        return "[]"
+    return "[" + ",".join(_tax_json(tax) for tax in taxes) + "]"
+
+
+def _json_value(text: str | None) -> str:
+    return "null" if text is None else _json_text(text)
+
+
+def _tax_json(tax: AppliedTax) -> str:
+    """One tax as `taxes_document` writes it, its keys in sorted order."""
+    units = "null" if tax.units is None else f'"{decimal_text(tax.units)}"'
+    return (
+        f'{{"calculation":{_json_text(tax.calculation)},'
+        f'"exemption_certificate_id":{_json_value(tax.exemption_certificate_id)},'
+        f'"jurisdiction_id":{_json_text(tax.jurisdiction_id)},'
+        f'"jurisdiction_level":{_json_text(tax.jurisdiction_level)},'
+        f'"name":{_json_text(tax.name)},'
+        f'"rule_id":{_json_value(tax.rule_id)},'
+        f'"tax_amount":"{money_text(tax.tax_amount)}",'
+        f'"tax_category":{_json_text(tax.tax_category)},'
+        f'"tax_rate":"{decimal_text(tax.tax_rate)}",'
+        f'"taxable_amount":"{money_text(tax.taxable_amount)}",'
+        f'"treatment":{_json_text(tax.treatment.value)},'
+        f'"units":{units}}}'
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,8 +356,9 @@ def draft_digest(bill: CustomerBill, rendered: RenderedDraft | None = None) -> s
     found = RenderedDraft.of(bill) if rendered is None else rendered
     assert len(found.breakdowns) == len(bill.lines) == len(found.taxes)
     parts = [json_dumps(_draft_head(bill))]
+    instants: dict[tuple[datetime, int], str] = {}
     for line, breakdown, taxes in zip(bill.lines, found.breakdowns, found.taxes, strict=True):
-        parts.extend((_line_fields_json(line), breakdown, taxes))
+        parts.extend((_line_fields_json(line, instants), breakdown, taxes))
     return hashlib.sha256(_RECORD_SEPARATOR.join(parts).encode("utf-8")).hexdigest()
 
 
@@ -321,16 +384,16 @@ def _draft_head(bill: CustomerBill) -> dict[str, Any]:
     }
 
 
-def _line_fields_json(line: AppliedBillingRate) -> str:
+def _line_fields_json(line: AppliedBillingRate, instants: dict[tuple[datetime, int], str]) -> str:
     """Every field of the line but its breakdown and taxes (its tax amount is theirs), as a JSON
-    list."""
+    list. `instants` keeps the text of the instants written so far (a bill's lines share a few)."""
     texts = (
         line.id,
         line.billing_account_id,
         line.charge_type.value,
         line.name,
-        instant_text(line.period_start),
-        instant_text(line.period_end),
+        _instant_text_kept(line.period_start, instants),
+        _instant_text_kept(line.period_end, instants),
         decimal_text(line.quantity),
         line.unit,
         _optional_decimal(line.unit_price),
@@ -343,6 +406,16 @@ def _line_fields_json(line: AppliedBillingRate) -> str:
     )
     written = ",".join(["null" if text is None else _json_text(text) for text in texts])
     return f"[{written},{'true' if line.tax_inclusive else 'false'}]"
+
+
+def _instant_text_kept(value: datetime, instants: dict[tuple[datetime, int], str]) -> str:
+    """`instant_text(value)`, kept in `instants`: equal aware datetimes are one instant, except
+    two local times of one zone across a DST fold, which the fold in the key tells apart."""
+    key = (value, value.fold)
+    text = instants.get(key)
+    if text is None:
+        text = instants[key] = instant_text(value)
+    return text
 
 
 def draft_document_digest(bill: CustomerBill) -> str:

@@ -8,7 +8,7 @@ transaction as the counter moves. A transaction that dies leaves neither a numbe
 issued, so numbers have no gaps and no duplicates, even with two processes issuing at once.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,17 +23,32 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    func,
     insert,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from tollway.billing import AppliedBillingRate, BillCategory, BillState, CustomerBill, line_key
+from tollway.billing import (
+    AppliedBillingRate,
+    BillCategory,
+    BillState,
+    ChargeType,
+    CustomerBill,
+    line_key,
+)
 from tollway.storage import _tables as tables
-from tollway.storage._bill_rows import bill_from_rows, bill_row, line_columns, tax_item_row
+from tollway.storage._bill_rows import (
+    bill_from_rows,
+    bill_row,
+    line_columns,
+    line_from_row,
+    tax_item_row,
+)
 from tollway.storage._documents import RenderedDraft, draft_digest, draft_document_digest
 from tollway.storage._errors import (
     BillConflictError,
@@ -42,6 +57,7 @@ from tollway.storage._errors import (
     OverCreditError,
     StorageError,
 )
+from tollway.storage._types import UtcDateTime
 
 
 def _amounts_by_key(lines: Sequence[AppliedBillingRate]) -> dict[tuple[str, ...], Decimal]:
@@ -131,19 +147,28 @@ class BillRepository:
             insert(tables.customer_bills), [bill_row(bill, invoice_series, digest)]
         )
         if bill.lines:
-            self.session.execute(
-                self._rendered_lines_insert(),
-                [
-                    _rendered_line_row(bill.id, position, line, rendered)
-                    for position, line in enumerate(bill.lines)
-                ],
-            )
+            self._insert_lines(bill, rendered)
         items = [
             tax_item_row(bill.id, position, item) for position, item in enumerate(bill.tax_items)
         ]
         if items:
             self.session.execute(insert(tables.tax_items), items)
         return True
+
+    def _insert_lines(self, bill: CustomerBill, rendered: RenderedDraft) -> None:
+        rows = [
+            _rendered_line_row(bill.id, position, line, rendered)
+            for position, line in enumerate(bill.lines)
+        ]
+        dialect = self.session.get_bind().dialect
+        if dialect.name != "sqlite":
+            self.session.execute(self._rendered_lines_insert(), rows)
+            return
+        # SQLite: the rows go to the driver's executemany as they are, each value through its
+        # column's own bind processor (what SQLAlchemy would apply), without SQLAlchemy building
+        # every row's parameters again; an instant's text is rendered once per bill.
+        writer = _SqliteLinesWriter.of(dialect)
+        self.session.connection().exec_driver_sql(writer.sql, writer.values(rows))
 
     def _rendered_lines_insert(self) -> Insert:
         """The lines' INSERT taking their JSON columns as the text already rendered for the
@@ -338,26 +363,80 @@ class BillRepository:
     # --- reading --------------------------------------------------------------------------------
 
     def issued_lines(
-        self, billing_account_ids: Sequence[str], *, period_start: datetime, period_end: datetime
+        self,
+        billing_account_ids: Sequence[str],
+        *,
+        period_start: datetime,
+        period_end: datetime,
+        charge_types: Collection[ChargeType] | None = None,
     ) -> tuple[AppliedBillingRate, ...]:
         """The lines of the issued (not void) normal bills of these paying accounts whose billing
         period overlaps [period_start, period_end): what was already billed, in (bill number,
-        line) order. A bill run passes them on as `previously_billed`."""
+        line) order. A bill run passes them on as `previously_billed`.
+
+        With `charge_types`, only the lines of those types are read (settlement reads only the
+        recurring lines, not a month of per-call usage breakdowns); each bill's lines are still
+        checked, in SQL, to add up to its stored total."""
         column = tables.customer_bills.c
-        bill_ids: list[str] = []
+        headers: list[Row[Any]] = []
         for chunk in _chunks(sorted(set(billing_account_ids))):
             statement = (
-                select(column.id)
+                select(column.id, column.bill_no, column.currency, column.tax_excluded_amount_minor)
                 .where(column.billing_account_id.in_(chunk))
                 .where(column.state == BillState.ISSUED.value)
                 .where(column.category == BillCategory.NORMAL.value)
                 .where(column.billing_period_start < period_end)
                 .where(column.billing_period_end > period_start)
             )
-            bill_ids.extend(self.session.execute(statement).scalars())
+            headers.extend(self.session.execute(statement))
+        if charge_types is not None:
+            return self._issued_lines_of_types(headers, frozenset(charge_types))
+        bill_ids = [row.id for row in headers]
         bills = [found for chunk in _chunks(bill_ids) for found in self._load(chunk)]
         bills.sort(key=lambda found: (found.bill_no or "", found.id))
         return tuple(line for found in bills for line in found.lines)
+
+    def _issued_lines_of_types(
+        self, headers: Sequence[Row[Any]], charge_types: frozenset[ChargeType]
+    ) -> tuple[AppliedBillingRate, ...]:
+        """The lines of `charge_types` of the bills `headers` (id, bill_no, currency, total), in
+        (bill number, bill id, position) order, each bill's total checked against all its lines."""
+        ordered = sorted(headers, key=lambda row: (row.bill_no or "", row.id))
+        line = tables.applied_billing_rates.c
+        types = sorted(found.value for found in charge_types)
+        currency_of = {row.id: row.currency for row in ordered}
+        by_bill: dict[str, list[AppliedBillingRate]] = {}
+        for chunk in _chunks([row.id for row in ordered]):
+            self._check_line_totals(ordered, chunk)
+            statement = (
+                select(tables.applied_billing_rates)
+                .where(line.bill_id.in_(chunk))
+                .where(line.charge_type.in_(types))
+                .order_by(line.bill_id, line.position)
+            )
+            for row in self.session.execute(statement):
+                by_bill.setdefault(row.bill_id, []).append(
+                    line_from_row(row, currency_of[row.bill_id])
+                )
+        return tuple(found for row in ordered for found in by_bill.get(row.id, ()))
+
+    def _check_line_totals(self, headers: Sequence[Row[Any]], bill_ids: Sequence[str]) -> None:
+        """Every bill's lines, all of them, add up to the total stored beside them."""
+        line = tables.applied_billing_rates.c
+        sums = {
+            row.bill_id: row.total
+            for row in self.session.execute(
+                select(line.bill_id, func.sum(line.amount_minor).label("total"))
+                .where(line.bill_id.in_(bill_ids))
+                .group_by(line.bill_id)
+            )
+        }
+        wanted = set(bill_ids)
+        for row in headers:
+            if row.id in wanted:
+                assert int(sums.get(row.id) or 0) == row.tax_excluded_amount_minor, (
+                    f"{row.id}: lines"
+                )
 
     def get(self, bill_id: str) -> CustomerBill | None:
         found = self._load([bill_id])
@@ -452,6 +531,56 @@ def _rendered_line_row(
         "breakdown_json": rendered.breakdowns[position],
         "taxes_json": rendered.taxes[position],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _SqliteLinesWriter:
+    """The lines' INSERT as SQLite's driver takes it: positional parameters, one per column, each
+    value bound through its column type's processor for the dialect (`ExactNumeric` to its text,
+    `UtcDateTime` to UTC text, the JSON columns as the text already rendered)."""
+
+    sql: str
+    keys: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    instants: frozenset[str]
+    """Keys whose values are instants: one instant binds one UTC text, so it is cached."""
+
+    @classmethod
+    def of(cls, dialect: Dialect) -> "_SqliteLinesWriter":
+        table = tables.applied_billing_rates
+        names = [column.name for column in table.columns]
+        keys = tuple(f"{name}_json" if name in _RENDERED_COLUMNS else name for name in names)
+        processors = tuple(
+            None if name in _RENDERED_COLUMNS else table.c[name].type.bind_processor(dialect)
+            for name in names
+        )
+        quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+        marks = ", ".join("?" for _ in names)
+        instants = frozenset(name for name in names if isinstance(table.c[name].type, UtcDateTime))
+        return cls(
+            f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})", keys, processors, instants
+        )
+
+    def values(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        # Keyed with the fold: two local times of one zone compare equal across a DST fold.
+        texts: dict[tuple[datetime, int], Any] = {}
+        found: list[tuple[Any, ...]] = []
+        for row in rows:
+            bound: list[Any] = []
+            for key, processor in zip(self.keys, self.processors, strict=True):
+                value = row[key]
+                if processor is None or value is None:
+                    bound.append(value)
+                elif key in self.instants:
+                    instant = (value, value.fold)
+                    text = texts.get(instant)
+                    if text is None:
+                        text = texts[instant] = processor(value)
+                    bound.append(text)
+                else:
+                    bound.append(processor(value))
+            found.append(tuple(bound))
+        return found
 
 
 def _check_same_bill(

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import Row, Table, delete, insert, select
 from sqlalchemy.orm import Session
@@ -93,7 +93,9 @@ def world_digest(inputs: BillingInputs) -> str:
 def _canonical_row(row: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, value in row.items():
-        if isinstance(value, Decimal):
+        if value is None or type(value) is str:
+            found[name] = value  # most values: ids, names, codes
+        elif isinstance(value, Decimal):
             found[name] = decimal_text(value)
         elif isinstance(value, datetime):
             found[name] = value.astimezone(UTC).isoformat()
@@ -463,10 +465,15 @@ def _agreement(
     )
 
 
+_LIFECYCLE_ACTIONS: Final = {action.value: action for action in LifecycleAction}
+"""`LifecycleAction(value)` as a plain lookup: a world has an event or more per circuit."""
+
+
 def _event(row: Row[Any]) -> LifecycleEvent:
+    action = _LIFECYCLE_ACTIONS.get(row.action)
     return LifecycleEvent(
         at=row.at,
-        action=LifecycleAction(row.action),
+        action=LifecycleAction(row.action) if action is None else action,
         offering_id=row.offering_id,
         bandwidth_mbps=row.bandwidth_mbps,
     )

@@ -93,7 +93,12 @@ def json_dumps(document: object) -> str:
     >>> json_dumps({"b": "1.10", "a": [1, None]})
     '{"a":[1,null],"b":"1.10"}'
     """
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(document)
+
+
+_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""What `json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` builds
+on every call, built once (the encoder keeps no state between documents)."""
 
 
 def json_loads(text: str | bytes) -> Any:
