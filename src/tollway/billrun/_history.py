@@ -5,23 +5,30 @@ Read-only queries over the bill tables, in the caller's transaction. The storage
 no query for "the issued bills of these accounts dated in this span, with their numbers and
 lines", so the bill headers and the line-to-bill map are read here with SQLAlchemy Core; the lines
 themselves come from `BillRepository.issued_lines`, which checks the money invariants on reading.
+Re-rating reads usage lines without the breakdown it does not use (one step per call, the bulk of
+a month's bill): those lines are read here too, each bill's lines checked against its total.
 """
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import JSON, ColumnElement, Row, Text, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from tollway.billing import AnnualClosing, AppliedBillingRate, BillCategory, BillState, ChargeType
 from tollway.storage import BillRepository
 from tollway.storage import _tables as tables
+from tollway.storage._bill_rows import line_from_row
 
 ids_per_statement_max: Final = 500
 """Ids in one `IN (...)` list: bounded statements on every database."""
 _JUST_AFTER: Final = timedelta(microseconds=1)
+_PLAIN_KIND: Final = re.compile(r"[A-Za-z0-9_]+")
+"""A breakdown kind found in SQL: written as is in the JSON text, and no LIKE wildcard but `_`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,8 @@ def _headers(
                 column.billing_account_id,
                 column.billing_period_start,
                 column.consolidated_account_ids,
+                column.tax_excluded_amount_minor,
+                column.currency,
             )
             .where(column.billing_account_id.in_(chunk))
             .where(column.state == BillState.ISSUED.value)
@@ -82,22 +91,33 @@ def _bill_of_line(session: Session, bill_ids: Sequence[str]) -> dict[str, str]:
 
 
 def billed_cycles(
-    session: Session, paying_account_ids: Sequence[str], *, first: datetime, last: datetime
+    session: Session,
+    paying_account_ids: Sequence[str],
+    *,
+    first: datetime,
+    last: datetime,
+    charge_types: Collection[ChargeType] | None = None,
+    usage_breakdown_kinds: Collection[str] | None = None,
 ) -> tuple[BilledCycle, ...]:
     """The issued normal bills of the paying accounts billed on a cycle date in [first, last],
-    with their lines, by (paying account, cycle date)."""
+    with their lines, by (paying account, cycle date).
+
+    With `charge_types`, each bill carries only its lines of those types (in bill order). With
+    `usage_breakdown_kinds`, a usage line's breakdown keeps only its steps of those kinds: the
+    other steps, one per call, are neither read nor decoded (the other lines keep their whole
+    breakdown). Re-rating asks for usage and adjustment lines and the tax-inclusive discount mark.
+    """
     headers = _headers(session, paying_account_ids, first=first, last=last)
     if not headers:
         return ()
-    bill_of_line = _bill_of_line(session, [row.id for row in headers])
-    lines = BillRepository(session).issued_lines(
-        paying_account_ids, period_start=first, period_end=last + _JUST_AFTER
-    )
-    by_bill: dict[str, list[AppliedBillingRate]] = {}
-    for line in lines:
-        bill_id = bill_of_line.get(line.id)
-        if bill_id is not None:
-            by_bill.setdefault(bill_id, []).append(line)
+    if usage_breakdown_kinds is None:
+        by_bill = _lines_by_bill(
+            session, paying_account_ids, headers, first=first, last=last, charge_types=charge_types
+        )
+    else:
+        by_bill = _lines_sparing_usage_breakdowns(
+            session, headers, charge_types=charge_types, kinds=frozenset(usage_breakdown_kinds)
+        )
     return tuple(
         BilledCycle(
             bill_id=row.id,
@@ -109,6 +129,89 @@ def billed_cycles(
         )
         for row in headers
     )
+
+
+def _lines_by_bill(
+    session: Session,
+    paying_account_ids: Sequence[str],
+    headers: Sequence[Row[Any]],
+    *,
+    first: datetime,
+    last: datetime,
+    charge_types: Collection[ChargeType] | None,
+) -> dict[str, list[AppliedBillingRate]]:
+    """The lines (of `charge_types`, or all) of the bills `headers`, whole, by bill id."""
+    bill_of_line = _bill_of_line(session, [row.id for row in headers])
+    lines = BillRepository(session).issued_lines(
+        paying_account_ids,
+        period_start=first,
+        period_end=last + _JUST_AFTER,
+        charge_types=charge_types,
+    )
+    by_bill: dict[str, list[AppliedBillingRate]] = {}
+    for line in lines:
+        bill_id = bill_of_line.get(line.id)
+        if bill_id is not None:
+            by_bill.setdefault(bill_id, []).append(line)
+    return by_bill
+
+
+def _maybe_has_kind(kinds: frozenset[str]) -> ColumnElement[bool]:
+    """True for every line whose breakdown may hold a step of `kinds`: its JSON text names one.
+    A superset (`_` matches any character; a description may name a kind), narrowed after
+    decoding."""
+    breakdown = cast(tables.applied_billing_rates.c.breakdown, Text)
+    return or_(*(breakdown.like(f"%{kind}%") for kind in sorted(kinds)))
+
+
+def _lines_sparing_usage_breakdowns(
+    session: Session,
+    headers: Sequence[Row[Any]],
+    *,
+    charge_types: Collection[ChargeType] | None,
+    kinds: frozenset[str],
+) -> dict[str, list[AppliedBillingRate]]:
+    """The lines (of `charge_types`, or all) of the bills `headers` by bill id, in position
+    order; a usage line's breakdown holds only its steps of `kinds`, read only where its JSON
+    text names one. Each bill's lines, all of them, are checked to add up to its total."""
+    assert all(_PLAIN_KIND.fullmatch(kind) for kind in kinds), f"plain kinds: {sorted(kinds)}"
+    line = tables.applied_billing_rates.c
+    not_usage = line.charge_type != ChargeType.USAGE.value
+    read = or_(not_usage, _maybe_has_kind(kinds)) if kinds else not_usage
+    breakdown = case((read, line.breakdown), else_=literal([], JSON)).label("breakdown")
+    columns = [column for column in tables.applied_billing_rates.c if column.name != "breakdown"]
+    currency_of = {row.id: row.currency for row in headers}
+    by_bill: dict[str, list[AppliedBillingRate]] = {}
+    for chunk in _chunks([row.id for row in headers]):
+        _check_line_totals(session, headers, chunk)
+        statement: Select[Any] = select(*columns, breakdown).where(line.bill_id.in_(chunk))
+        if charge_types is not None:
+            statement = statement.where(line.charge_type.in_(sorted(t.value for t in charge_types)))
+        for row in session.execute(statement.order_by(line.bill_id, line.position)):
+            found = line_from_row(row, currency_of[row.bill_id])
+            if found.charge_type is ChargeType.USAGE and found.breakdown:
+                kept = tuple(step for step in found.breakdown if step.kind in kinds)
+                found = replace(found, breakdown=kept)
+            by_bill.setdefault(row.bill_id, []).append(found)
+    return by_bill
+
+
+def _check_line_totals(
+    session: Session, headers: Sequence[Row[Any]], bill_ids: Sequence[str]
+) -> None:
+    """Every bill's lines, all of them, add up to the total stored beside them (as
+    `BillRepository.issued_lines` checks)."""
+    line = tables.applied_billing_rates.c
+    statement = (
+        select(line.bill_id, func.sum(line.amount_minor).label("total"))
+        .where(line.bill_id.in_(bill_ids))
+        .group_by(line.bill_id)
+    )
+    sums = {row.bill_id: row.total for row in session.execute(statement)}
+    wanted = set(bill_ids)
+    for row in headers:
+        if row.id in wanted:
+            assert int(sums.get(row.id) or 0) == row.tax_excluded_amount_minor, f"{row.id}: lines"
 
 
 def _payers_billing_products(

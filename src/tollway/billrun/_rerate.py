@@ -19,6 +19,8 @@ What is compared, per circuit and period (anything else is left as billed):
   type, a price that cannot rate it) leaves the circuit's period as billed, and is reported.
 
 Issued bills never change; a period whose bill was voided, or never issued, is not re-rated.
+Of the issued bills only the usage and adjustment lines are read, and of a usage line's breakdown
+(a step per call) only the tax-inclusive discount mark that an adjustment copies.
 Credit notes are deliberate corrections and are not netted: re-rating compares with the bill.
 """
 
@@ -29,6 +31,7 @@ from typing import Final
 
 from tollway.accounts import BillingAccount
 from tollway.billing import (
+    TAX_INCLUSIVE_DISCOUNT_KIND,
     AppliedBillingRate,
     BillCycle,
     BillingInputs,
@@ -53,6 +56,12 @@ rating_window_span_max: Final = timedelta(days=27)
 """The widest window of cycle dates re-rated with one call of the rater: shorter than any month
 (28 days less a daylight-saving hour), so no account has two cycle dates in it."""
 _JUST_AFTER: Final = timedelta(microseconds=1)
+_COMPARED_CHARGE_TYPES: Final = (ChargeType.USAGE, ChargeType.ADJUSTMENT)
+"""The lines of the issued bills re-rating reads: the usage lines it compares and the adjustments
+that corrected them (`_billed_usage`)."""
+_COMPARED_BREAKDOWN_KINDS: Final = frozenset({TAX_INCLUSIVE_DISCOUNT_KIND})
+"""The only steps of an issued usage line's breakdown that comparing it reads: the mark an
+adjustment copies from it (`rerate_adjustments`); not its steps per call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +140,8 @@ def rerate_batch(
             paying_account_ids,
             first=min(found.cycle_date for _, found in wanted),
             last=max(latest),
+            charge_types=_COMPARED_CHARGE_TYPES,
+            usage_breakdown_kinds=_COMPARED_BREAKDOWN_KINDS,
         )
     targets = _targets(wanted, history)
     if not targets:
