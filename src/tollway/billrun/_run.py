@@ -15,7 +15,11 @@ Phases, each batch its own transaction:
 
 With `workers` > 1 the batches are computed in that many forked worker processes while this one
 saves them, strictly in batch order (`_parallel`): the same transactions with the same content in
-the same order as drafting in-process, so the same bills, rejects and checkpoints.
+the same order as drafting in-process, so the same bills, rejects and checkpoints. A worker also
+renders its drafts to the rows saving inserts (`render_draft`: the line rows with their breakdown
+and taxes as JSON text, the digest) and sends those, plain text and integers that pickle cheaply,
+not the bills' object graphs; this process makes every check that reads the database and inserts
+(`BillRepository.insert_draft`).
 
 A process killed anywhere loses at most the batch in flight, whose transaction never committed;
 running the cycle again skips what the checkpoints say is done and redoes the rest, which gives the
@@ -73,6 +77,7 @@ from tollway.storage import (
     WorldRepository,
     world_digest,
 )
+from tollway.storage._repositories_bills import DraftRows, render_draft
 from tollway.usage import UsageStore
 
 batch_accounts_max_default: Final = 500
@@ -249,8 +254,8 @@ def _draft_phase(cycle: _Cycle, batch_accounts_max: int, workers: int) -> tuple[
         _batch_usage(cycle, pending) as usage,
         _drafts(cycle, pending, usage, workers) as computed,
     ):
-        for batch, (bills, batch_rejects) in zip(pending, computed, strict=True):
-            drafted += _save_batch(cycle, batch, bills)
+        for batch, (drafts, batch_rejects) in zip(pending, computed, strict=True):
+            drafted += _save_batch(cycle, batch, drafts)
             rejects.extend(batch_rejects.rating)
             rerating.extend(batch_rejects.rerating)
             _report(
@@ -259,7 +264,9 @@ def _draft_phase(cycle: _Cycle, batch_accounts_max: int, workers: int) -> tuple[
     return drafted, _Rejects(tuple(rejects), tuple(rerating))
 
 
-_Drafted = tuple[tuple[CustomerBill, ...], _Rejects]
+_Draft = CustomerBill | DraftRows
+"""A draft bill as computed in-process, or as a drafting worker sends it: rendered to its rows."""
+_Drafted = tuple[tuple[_Draft, ...], _Rejects]
 """A batch's draft bills and the records its rating and re-rating rejected."""
 
 
@@ -273,6 +280,10 @@ def _drafts(
     def compute(batch: Batch) -> _Drafted:
         return _compute_batch(cycle, batch.paying_account_ids, usage[batch.index])
 
+    def rendered(batch: Batch) -> _Drafted:
+        bills, rejects = _compute_batch(cycle, batch.paying_account_ids, usage[batch.index])
+        return _rendered(cycle, bills), rejects
+
     workers = min(workers, len(batches))
     database = cycle.database
     if workers < 2 or not fork_available() or not database_shared_across_processes(database.url):
@@ -282,12 +293,25 @@ def _drafts(
     # new ones when it saves) and each worker drops the emptied pool it inherits, opening its own.
     database.engine.dispose()
     with computed_in_workers(
-        compute,
+        rendered,
         batches,
         workers=workers,
         prepare=lambda: database.engine.dispose(close=False),
     ) as computed:
         yield computed
+
+
+def _rendered(cycle: _Cycle, bills: Sequence[CustomerBill]) -> tuple[DraftRows, ...]:
+    """The bills rendered to the rows saving them inserts (pure: in the drafting worker)."""
+    dialect = cycle.database.engine.dialect
+    return tuple(
+        render_draft(
+            bill,
+            invoice_series=cycle.inputs.accounts[bill.billing_account_id].invoice_series,
+            dialect=dialect,
+        )
+        for bill in bills
+    )
 
 
 def _batch_usage(
@@ -409,9 +433,9 @@ def _closed_span(
     return min(period.start for period in closed), max(period.end for period in closed)
 
 
-def _save_batch(cycle: _Cycle, batch: Batch, bills: Sequence[CustomerBill]) -> int:
+def _save_batch(cycle: _Cycle, batch: Batch, drafts: Sequence[_Draft]) -> int:
     """Save a batch's drafts and checkpoints in one transaction; return the drafts saved now."""
-    bill_of = {bill.billing_account_id: bill for bill in bills}
+    draft_of = {draft.billing_account_id: draft for draft in drafts}
     saved = 0
     with cycle.database.transaction() as session:
         runs = BillRunRepository(session)
@@ -428,13 +452,15 @@ def _save_batch(cycle: _Cycle, batch: Batch, bills: Sequence[CustomerBill]) -> i
         for payer in batch.paying_account_ids:
             if payer in done:
                 continue
-            bill = bill_of.get(payer)
-            if bill is not None:
+            draft = draft_of.get(payer)
+            if isinstance(draft, CustomerBill):
                 series = cycle.inputs.accounts[payer].invoice_series
-                saved += repository.save_draft(bill, invoice_series=series)
-            state = CheckpointState.NO_BILL if bill is None else CheckpointState.DRAFTED
+                saved += repository.save_draft(draft, invoice_series=series)
+            elif draft is not None:
+                saved += repository.insert_draft(draft)
+            state = CheckpointState.NO_BILL if draft is None else CheckpointState.DRAFTED
             checkpoints.append(
-                Checkpoint(payer, batch.index, None if bill is None else bill.id, state)
+                Checkpoint(payer, batch.index, None if draft is None else draft.id, state)
             )
         runs.record(cycle.run.id, checkpoints)
     return saved

@@ -115,6 +115,64 @@ def _chunks(items: Sequence[str], size: int = ids_per_statement_max) -> Iterator
         yield items[start : start + size]
 
 
+def _line_keys() -> tuple[str, ...]:
+    """The keys of `_rendered_line_row`, in the order of the lines table's columns."""
+    names = [column.name for column in tables.applied_billing_rates.columns]
+    return tuple(f"{name}_json" if name in _RENDERED_COLUMNS else name for name in names)
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRows:
+    """A draft rendered to the rows saving it inserts, with its digest: what `render_draft`
+    computes from the bill alone (no database), for `BillRepository.insert_draft` to check against
+    the database and insert. Its values are plain (text, integers, dates, small dicts), so a
+    drafting worker process sends it to the saving one for a fraction of the bill's pickle."""
+
+    id: str
+    billing_account_id: str
+    run_id: str | None
+    digest: str
+    dialect: str
+    """The database dialect the line values are bound for (SQLite's: as its driver takes them)."""
+    bill: dict[str, Any]
+    """The `customer_bills` row."""
+    lines: tuple[tuple[Any, ...], ...]
+    """The `applied_billing_rates` rows, values in column order (`_line_keys`), the breakdown
+    and taxes as their JSON text."""
+    tax_items: tuple[dict[str, Any], ...]
+
+
+def render_draft(bill: CustomerBill, *, invoice_series: str, dialect: Dialect) -> DraftRows:
+    """The rows `BillRepository.save_draft` would insert for `bill` into a `dialect` database, and
+    its digest: pure, so it may run in a drafting worker (`insert_draft` does the rest)."""
+    assert bill.state is BillState.DRAFT, f"{bill.id}: only drafts are saved; it is {bill.state}"
+    rendered = RenderedDraft.of(bill)
+    digest = draft_digest(bill, rendered)
+    rows = [
+        _rendered_line_row(bill.id, position, line, rendered)
+        for position, line in enumerate(bill.lines)
+    ]
+    if dialect.name == "sqlite":
+        # Bound here as SQLite's driver takes them (text and integers): an instant's text is
+        # rendered once per bill.
+        lines = tuple(_SqliteLinesWriter.of(dialect).values(rows))
+    else:
+        keys = _line_keys()
+        lines = tuple(tuple(row[key] for key in keys) for row in rows)
+    return DraftRows(
+        bill.id,
+        bill.billing_account_id,
+        bill.run_id,
+        digest,
+        dialect.name,
+        bill_row(bill, invoice_series, digest),
+        lines,
+        tuple(
+            tax_item_row(bill.id, position, item) for position, item in enumerate(bill.tax_items)
+        ),
+    )
+
+
 class BillRepository:
     """Bills and their lines; all bill SQL lives here. The caller's transaction commits."""
 
@@ -127,48 +185,74 @@ class BillRepository:
         """Store a draft; True when stored now, False when the same bill was already stored.
 
         Saving a bill id again with other content raises `BillConflictError`: a bill, once
-        saved, changes only by being issued or voided.
+        saved, changes only by being issued or voided. The same as `render_draft` then
+        `insert_draft`, but a draft saved by an earlier version is recognised by `bill` itself.
         """
-        assert bill.state is BillState.DRAFT, (
-            f"{bill.id}: only drafts are saved; it is {bill.state}"
+        dialect = self.session.get_bind().dialect
+        rows = render_draft(bill, invoice_series=invoice_series, dialect=dialect)
+
+        def same_as_earlier(stored_digest: str) -> bool:
+            return stored_digest == draft_document_digest(bill)
+
+        return self._insert_rendered(rows, same_as_earlier=same_as_earlier)
+
+    def insert_draft(self, rows: DraftRows) -> bool:
+        """Store a draft rendered by `render_draft` (in this process or another); True when stored
+        now, False when the same bill was already stored. Every check `save_draft` makes that
+        reads the database is made here: the bill stored already by this run with the same
+        digest, or by another run, or with other content (`BillConflictError`)."""
+        return self._insert_rendered(rows, same_as_earlier=self._stored_is_earlier(rows))
+
+    def _insert_rendered(self, rows: DraftRows, *, same_as_earlier: Callable[[str], bool]) -> bool:
+        dialect = self.session.get_bind().dialect
+        assert rows.dialect == dialect.name, (
+            f"{rows.id}: rendered for {rows.dialect}, saved to {dialect.name}"
         )
-        rendered = RenderedDraft.of(bill)
-        digest = draft_digest(bill, rendered)
         column = tables.customer_bills.c
         stored = self.session.execute(
-            select(column.draft_digest, column.run_id).where(column.id == bill.id)
+            select(column.draft_digest, column.run_id).where(column.id == rows.id)
         ).one_or_none()
         if stored is not None:
             _check_same_bill(
-                bill, stored_digest=stored.draft_digest, stored_run_id=stored.run_id, digest=digest
+                rows,
+                stored_digest=stored.draft_digest,
+                stored_run_id=stored.run_id,
+                same_as_earlier=same_as_earlier,
             )
             return False
-        self.session.execute(
-            insert(tables.customer_bills), [bill_row(bill, invoice_series, digest)]
-        )
-        if bill.lines:
-            self._insert_lines(bill, rendered)
-        items = [
-            tax_item_row(bill.id, position, item) for position, item in enumerate(bill.tax_items)
-        ]
-        if items:
-            self.session.execute(insert(tables.tax_items), items)
+        self.session.execute(insert(tables.customer_bills), [rows.bill])
+        if rows.lines:
+            self._insert_lines(rows, dialect)
+        if rows.tax_items:
+            self.session.execute(insert(tables.tax_items), list(rows.tax_items))
         return True
 
-    def _insert_lines(self, bill: CustomerBill, rendered: RenderedDraft) -> None:
-        rows = [
-            _rendered_line_row(bill.id, position, line, rendered)
-            for position, line in enumerate(bill.lines)
-        ]
-        dialect = self.session.get_bind().dialect
+    def _stored_is_earlier(self, rows: DraftRows) -> Callable[[str], bool]:
+        """Whether the stored draft, saved by an earlier version with the digest of its whole
+        document, is this one. Without the bill in hand, the stored one is read back: it is this
+        one when its document gives the stored digest and its draft digest is this one's."""
+
+        def same(stored_digest: str) -> bool:
+            found = self.get(rows.id)
+            assert found is not None, f"{rows.id}: read back in the same transaction"
+            return (
+                stored_digest == draft_document_digest(found) and draft_digest(found) == rows.digest
+            )
+
+        return same
+
+    def _insert_lines(self, rows: DraftRows, dialect: Dialect) -> None:
         if dialect.name != "sqlite":
-            self.session.execute(self._rendered_lines_insert(), rows)
+            keys = _line_keys()
+            self.session.execute(
+                self._rendered_lines_insert(),
+                [dict(zip(keys, row, strict=True)) for row in rows.lines],
+            )
             return
-        # SQLite: the rows go to the driver's executemany as they are, each value through its
-        # column's own bind processor (what SQLAlchemy would apply), without SQLAlchemy building
-        # every row's parameters again; an instant's text is rendered once per bill.
+        # SQLite: the rows go to the driver's executemany as rendered, each value already bound
+        # through its column's own bind processor (what SQLAlchemy would apply).
         writer = _SqliteLinesWriter.of(dialect)
-        self.session.connection().exec_driver_sql(writer.sql, writer.values(rows))
+        self.session.connection().exec_driver_sql(writer.sql, list(rows.lines))
 
     def _rendered_lines_insert(self) -> Insert:
         """The lines' INSERT taking their JSON columns as the text already rendered for the
@@ -549,7 +633,7 @@ class _SqliteLinesWriter:
     def of(cls, dialect: Dialect) -> "_SqliteLinesWriter":
         table = tables.applied_billing_rates
         names = [column.name for column in table.columns]
-        keys = tuple(f"{name}_json" if name in _RENDERED_COLUMNS else name for name in names)
+        keys = _line_keys()
         processors = tuple(
             None if name in _RENDERED_COLUMNS else table.c[name].type.bind_processor(dialect)
             for name in names
@@ -584,18 +668,22 @@ class _SqliteLinesWriter:
 
 
 def _check_same_bill(
-    bill: CustomerBill, *, stored_digest: str, stored_run_id: str | None, digest: str
+    rows: DraftRows,
+    *,
+    stored_digest: str,
+    stored_run_id: str | None,
+    same_as_earlier: Callable[[str], bool],
 ) -> None:
-    if stored_run_id != bill.run_id:
+    if stored_run_id != rows.run_id:
         raise BillConflictError(
-            f"bill {bill.id!r} was already saved by bill run {stored_run_id!r}; run "
-            f"{bill.run_id!r} bills the same account and cycle again (rerun {stored_run_id!r} "
+            f"bill {rows.id!r} was already saved by bill run {stored_run_id!r}; run "
+            f"{rows.run_id!r} bills the same account and cycle again (rerun {stored_run_id!r} "
             "instead: runs are idempotent)"
         )
     # A draft saved by an earlier version carries the digest of its whole document.
-    if stored_digest != digest and stored_digest != draft_document_digest(bill):
+    if stored_digest != rows.digest and not same_as_earlier(stored_digest):
         raise BillConflictError(
-            f"bill {bill.id!r} was saved before with different content; a recomputed bill must "
+            f"bill {rows.id!r} was saved before with different content; a recomputed bill must "
             "equal the stored one (did the world or the usage change under the run?)"
         )
 
