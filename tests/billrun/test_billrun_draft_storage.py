@@ -39,7 +39,7 @@ from tollway.storage._documents import (
     taxes_document,
     taxes_json,
 )
-from tollway.storage._repositories_bills import _rendered_line_row
+from tollway.storage._draft_rows import rendered_line_row
 from tollway.storage._types import json_dumps
 
 from .rerate_world import make_world
@@ -150,7 +150,7 @@ def test_a_rendered_line_row_is_the_line_row_with_its_documents_as_json() -> Non
     expected["taxes_json"] = json_dumps(row["taxes"])
 
     bill = _bill(line)
-    assert _rendered_line_row("B1", 0, line, RenderedDraft.of(bill)) == expected
+    assert rendered_line_row("B1", 0, line, RenderedDraft.of(bill)) == expected
     assert taxes_json(line.taxes) == json_dumps(taxes_document(line.taxes))
     assert taxes_json(()) == "[]"
 

@@ -21,7 +21,7 @@ from tollway.pricing import BreakdownLine
 from tollway.storage import BillConflictError, BillRepository, Database
 from tollway.storage import _tables as tables
 from tollway.storage._documents import draft_document_digest
-from tollway.storage._repositories_bills import DraftRows, render_draft
+from tollway.storage._draft_rows import DraftRows, render_draft
 
 from .test_storage_bills import acme_bill, bills, line
 

@@ -77,7 +77,7 @@ from tollway.storage import (
     WorldRepository,
     world_digest,
 )
-from tollway.storage._repositories_bills import DraftRows, render_draft
+from tollway.storage._draft_rows import DraftRows, render_draft
 from tollway.usage import UsageStore
 
 batch_accounts_max_default: Final = 500
