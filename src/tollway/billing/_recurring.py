@@ -31,7 +31,7 @@ from tollway.billing._prices import (
 )
 from tollway.catalog import ChargeKind, ProductOfferingPrice
 from tollway.inventory import LifecycleAction, Product
-from tollway.inventory._timeline import event_instants, segments
+from tollway.inventory._timeline import Segment, event_instants, segments
 from tollway.money import MONEY_CONTEXT
 from tollway.periods import BillingPeriod, Credit, Proration, prorate, unused_credit
 from tollway.pricing import BreakdownLine, PriceDefinition
@@ -39,7 +39,7 @@ from tollway.pricing import BreakdownLine, PriceDefinition
 PERIOD_PRICE_KIND = "period_price"
 PRORATION_KIND = "proration"
 UNUSED_CREDIT_KIND = "unused_credit"
-computations_cached_max: Final = 4096
+computations_cached_max: Final = 32_768
 """Period prices, prorations and offering price lists kept per cache: thousands of products share
 a few prices, periods and offerings, so a bill run computes each once."""
 
@@ -89,16 +89,31 @@ def _number_key(value: Decimal) -> DecimalTuple:
 
 
 def _instant_key(value: datetime) -> tuple[datetime, int, tzinfo | None]:
-    return (value.replace(tzinfo=None), value.fold, value.tzinfo)
+    # Two aware datetimes with one tzinfo compare by wall-clock time (fold ignored), with two
+    # they compare as instants: with the zone and the fold beside it, a key equals another only
+    # for the same wall-clock time, fold and zone. A datetime keeps its hash once computed.
+    return (value, value.fold, value.tzinfo)
+
+
+periods_keyed_max: Final = 64
+_period_keys: Final[dict[_Same, Hashable]] = {}
+"""Recent periods' keys by the period object: an account's products all prorate over the same
+two period objects (kept alive by the `_Same`, so an id is never another period's)."""
 
 
 def _period_key(period: BillingPeriod) -> Hashable:
-    return (
-        _instant_key(period.start),
-        _instant_key(period.end),
-        period.cadence,
-        period.bill_cycle_day,
-    )
+    same = _Same(period)
+    key = _period_keys.get(same)
+    if key is None:
+        if len(_period_keys) >= periods_keyed_max:
+            _period_keys.clear()
+        key = _period_keys[same] = (
+            _instant_key(period.start),
+            _instant_key(period.end),
+            period.cadence,
+            period.bill_cycle_day,
+        )
+    return key
 
 
 _period_prices: Final[_Cache[Hashable, Decimal]] = _Cache()
@@ -172,6 +187,45 @@ class Piece:
         )
 
 
+_cycle_segments: list[tuple[_Same, _Same, tuple[Segment, ...]]] = []
+"""The last product's segments over its bill's closed and current periods together: a bill asks
+for one product's pieces of both periods in a row (advance, settlement, arrears), so its timeline
+is walked once, not once per period."""
+
+
+def _segments_in(product: Product, period: BillingPeriod, context: AccountContext) -> list[Segment]:
+    """`segments(product, start=period.start, end=period.end)`, active or not, as a list.
+
+    A period of the bill's cycle is cut from the segments over the whole cycle [closed start,
+    current end): clipping a clipped segment to a narrower window is clipping it to that window,
+    and a segment whose clipped part is empty is dropped either way. The lifecycle is checked
+    over all events whatever the window, so it fails the same way."""
+    cycle = context.cycle
+    if period is not cycle.closed and period is not cycle.current:
+        return list(segments(product, start=period.start, end=period.end))
+    found: tuple[Segment, ...] | None = None
+    if _cycle_segments:
+        found_product, found_cycle, found_segments = _cycle_segments[0]
+        if found_product.value is product and found_cycle.value is cycle:
+            found = found_segments
+    if found is None:
+        found = segments(product, start=cycle.closed.start, end=cycle.current.end)
+        _cycle_segments[:] = [(_Same(product), _Same(cycle), found)]
+    clipped: list[Segment] = []
+    for segment in found:
+        # As `segments` clips: the later start and the earlier end, the first on a tie.
+        start = max(segment.start, period.start)
+        end = min(segment.end, period.end)
+        if not start < end:
+            continue
+        if start is not segment.start or end is not segment.end:
+            segment = Segment(
+                start, end, segment.offering_id, segment.bandwidth_mbps, segment.active
+            )
+        clipped.append(segment)
+    return clipped
+
+
 def recurring_pieces(
     product: Product, period: BillingPeriod, kind: ChargeKind, context: AccountContext
 ) -> list[Piece]:
@@ -180,7 +234,7 @@ def recurring_pieces(
     Prices are those in force at each segment's start (a catalog price change applies from the
     next segment or period)."""
     found: list[Piece] = []
-    for segment in segments(product, start=period.start, end=period.end):
+    for segment in _segments_in(product, period, context):
         if not segment.active:
             continue
         for offering_price in _prices_in_force(context, segment.offering_id, segment.start, kind):
@@ -466,9 +520,28 @@ def settlement_charges(
     """Credits and charges that settle the closed period's advance billing with what happened."""
     period = context.cycle.closed
     wanted = recurring_pieces(product, period, ChargeKind.RECURRING_ADVANCE, context)
+    billed = _billed_in_advance(product, previously_billed, context)
+    if not billed:
+        # Nothing billed in advance (a first bill, a product activated since): no credit, and no
+        # billed stretch covers any part of a piece, so each piece is charged whole, as
+        # `settled` would (`_uncovered(piece, [])` is the piece itself).
+        return [recurring_charge(piece, product, period, context) for piece in wanted]
+    return settled(product, wanted, billed, context)
+
+
+def settled(
+    product: Product,
+    wanted: list[Piece],
+    billed: Sequence[AppliedBillingRate],
+    context: AccountContext,
+) -> list[Charge]:
+    """Settlement of the closed period's `wanted` pieces against the lines `billed` in advance
+    for it (sorted by price, start and id): credits for what no longer holds, then charges for
+    what no billed line covers."""
+    period = context.cycle.closed
     kept: dict[tuple[str | None, Decimal], list[tuple[datetime, datetime]]] = {}
     found: list[Charge] = []
-    for line in _billed_in_advance(product, previously_billed, context):
+    for line in billed:
         reached = _holds_until(line, wanted)
         kept.setdefault((line.price_id, line.quantity), []).append((line.period_start, reached))
         if reached < line.period_end:

@@ -118,12 +118,40 @@ def _microseconds(start: datetime, end: datetime) -> int:
     )
 
 
+# Bill runs prorate thousands of intervals of a few periods: a period's length and the day
+# position of its bounds are computed once. Keys tell apart everything a result depends on:
+# an instant by its wall-clock time, fold and zone object (two equal instants in two zones, or
+# the two sides of a fold, are different keys).
+InstantKey = tuple[datetime, int, tzinfo | None]
+positions_cached_max: Final = 4096
+"""Day positions and period lengths kept (emptied when full): intervals end on a few period
+bounds, so those are computed once per run."""
+_positions: Final[dict[tuple[InstantKey, tzinfo], Fraction]] = {}
+_current_lengths: Final[dict[tuple[object, ...], tuple[Fraction, str]]] = {}
+
+
+def _instant_key(value: datetime) -> InstantKey:
+    # Aware datetimes with one tzinfo compare by wall-clock time (fold ignored), with two as
+    # instants: with the fold and the zone beside it, the key is exact.
+    return (value, value.fold, value.tzinfo)
+
+
 def _day_position(instant: datetime, zone: tzinfo) -> Fraction:
     """Days since day 1 of the proleptic calendar: each local day counts 1, whatever its length.
 
     Noon on a 23-hour spring-forward day is 11/23 of that day: a day's share is real elapsed time
     over the day's real length, so positions add up across any split.
     """
+    key = (_instant_key(instant), zone)
+    found = _positions.get(key)
+    if found is None:
+        if len(_positions) >= positions_cached_max:
+            _positions.clear()
+        found = _positions[key] = _computed_day_position(instant, zone)
+    return found
+
+
+def _computed_day_position(instant: datetime, zone: tzinfo) -> Fraction:
     day = instant.astimezone(zone).date()
     midnight = local_midnight(day, time_zone=zone)
     following = local_midnight(day + ONE_DAY, time_zone=zone)
@@ -267,6 +295,22 @@ def _nominal_days(cadence: Cadence) -> Fraction:
 def _current_period(period: BillingPeriod, basis: ProrationBasis) -> tuple[Fraction, str]:
     """The length of the current period, as `actual_period` and `seconds` divide by it: the
     period itself when it is a whole cycle, else the full cycle that holds the stub."""
+    key = (
+        _instant_key(period.start),
+        _instant_key(period.end),
+        period.cadence,
+        period.bill_cycle_day,
+        basis,
+    )
+    found = _current_lengths.get(key)
+    if found is None:
+        if len(_current_lengths) >= positions_cached_max:
+            _current_lengths.clear()
+        found = _current_lengths[key] = _computed_current_period(period, basis)
+    return found
+
+
+def _computed_current_period(period: BillingPeriod, basis: ProrationBasis) -> tuple[Fraction, str]:
     zone = period.time_zone
     if period.is_full_cycle:
         return _length(period, basis), f"of the period {_span(period.start, period.end, zone)}"
