@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Final
 
 from tollway.accounts import BillingAccount, Party
-from tollway.billing import AppliedTax, TaxTreatment
+from tollway.billing import AppliedTax, ChargeType, TaxTreatment
 from tollway.money import (
     MONEY_CONTEXT,
     Currency,
@@ -47,6 +47,7 @@ UNITS_DECIMALS: Final = 9
 PORTION_ROUNDING_MODE: Final = RoundingMode.HALF_UP
 """How a line's interstate part (amount or minutes) is rounded; the intrastate part is the rest."""
 CAPPED_SUFFIX: Final = "_capped"
+_ZERO: Final = Decimal(0)
 """Appended to an applied tax's `calculation` when a rate, line or invoice cap bound it."""
 
 
@@ -65,29 +66,47 @@ class BillContext:
     """By billing account id (each applies on the days it is valid)."""
     rule_chains: Mapping[str, frozenset[str]]
     """Per rule id: its jurisdiction and every jurisdiction above it."""
+    rates: Mapping[str, tuple[Decimal, bool]]
+    """Per rule id of a `rate` rule: its rate as a fraction and whether its cap bound it
+    (`rate_of`)."""
 
 
-def bill_context(
-    tables: TaxTables,
-    certificates: Mapping[str, tuple[ExemptionCertificate, ...]],
-    rule_chains: Mapping[str, frozenset[str]],
-    *,
-    account: BillingAccount,
-    party: Party,
-    tax_point: date,
-) -> BillContext:
-    """The bill's view of the tables at a tax point (the bill date, or the date of the bill an
-    adjustment corrects)."""
+def rules_in_force(tables: TaxTables, party: Party, tax_point: date) -> tuple[TaxRule, ...]:
+    """The rules in force on the tax point for the party's customer class and sale type, in
+    evaluation order."""
     sale_type = SaleType.of(party.customer_class)
-    rules = tuple(
+    return tuple(
         rule
         for rule in tables.rules
         if rule.is_valid_on(tax_point)
         and (not rule.customer_classes or party.customer_class in rule.customer_classes)
         and (not rule.sale_types or sale_type in rule.sale_types)
     )
+
+
+def rate_of(rule: TaxRule) -> tuple[Decimal, bool]:
+    """A `rate` rule's rate as a fraction (0.06 for 6 %), capped by its `rate_cap_percent`, and
+    whether the cap bound it."""
+    assert rule.rate_percent is not None
+    if rule.rate_cap_percent is not None and rule.rate_cap_percent < rule.rate_percent:
+        return MONEY_CONTEXT.divide(rule.rate_cap_percent, PERCENT), True
+    return MONEY_CONTEXT.divide(rule.rate_percent, PERCENT), False
+
+
+def bill_context(
+    tables: TaxTables,
+    certificates: Mapping[str, tuple[ExemptionCertificate, ...]],
+    rule_chains: Mapping[str, frozenset[str]],
+    rates: Mapping[str, tuple[Decimal, bool]],
+    *,
+    account: BillingAccount,
+    rules: tuple[TaxRule, ...],
+    tax_point: date,
+) -> BillContext:
+    """The bill's view of the tables at a tax point (the bill date, or the date of the bill an
+    adjustment corrects), with the `rules_in_force` then for the bill's party."""
     return BillContext(
-        tables, account.currency, account.id, rules, tax_point, certificates, rule_chains
+        tables, account.currency, account.id, rules, tax_point, certificates, rule_chains, rates
     )
 
 
@@ -125,14 +144,9 @@ def _signed(value: Decimal, negative: bool) -> Decimal:
     return value.copy_negate() if negative else value
 
 
-def _rate(rule: TaxRule, base: Decimal, currency: Currency) -> _Computed:
-    assert rule.rate_percent is not None
-    rate = MONEY_CONTEXT.divide(rule.rate_percent, PERCENT)
-    capped = rule.rate_cap_percent is not None and rule.rate_cap_percent < rule.rate_percent
-    if capped:
-        assert rule.rate_cap_percent is not None
-        rate = MONEY_CONTEXT.divide(rule.rate_cap_percent, PERCENT)
-    tax = _round(MONEY_CONTEXT.multiply(base, rate), rule, currency)
+def _rate(rule: TaxRule, base: Decimal, context: BillContext) -> _Computed:
+    rate, capped = context.rates[rule.id]
+    tax = _round(MONEY_CONTEXT.multiply(base, rate), rule, context.currency)
     return _Computed(base, rate, tax, capped=capped)
 
 
@@ -159,12 +173,12 @@ def _tiered(rule: TaxRule, base: Decimal, currency: Currency) -> _Computed:
     return _Computed(base, marginal, _signed(tax, base < 0))
 
 
-def _on_amount(rule: TaxRule, base: Decimal, currency: Currency) -> _Computed:
+def _on_amount(rule: TaxRule, base: Decimal, context: BillContext) -> _Computed:
     if rule.calculation is Calculation.RATE:
-        return _rate(rule, base, currency)
+        return _rate(rule, base, context)
     if rule.calculation is Calculation.BRACKET:
-        return _bracket(rule, base, currency)
-    return _tiered(rule, base, currency)
+        return _bracket(rule, base, context.currency)
+    return _tiered(rule, base, context.currency)
 
 
 def portion_of(
@@ -268,32 +282,44 @@ def _check_currency(rule: TaxRule, context: BillContext) -> None:
         )
 
 
-def _selects(rule: TaxRule, facts: LineFacts) -> bool:
-    return (
-        rule.jurisdiction_id in facts.jurisdiction_ids
-        and (not rule.service_types or facts.service_type in rule.service_types)
-        and (not rule.charge_types or facts.charge_type in rule.charge_types)
+def selected_rules(
+    rules: Sequence[TaxRule], *, jurisdiction_ids: frozenset[str], service_type: str,
+    charge_type: ChargeType,
+) -> tuple[TaxRule, ...]:  # fmt: skip
+    """The rules, of those in force (in evaluation order), that select a line of the service and
+    charge type located in `jurisdiction_ids`."""
+    return tuple(
+        rule
+        for rule in rules
+        if rule.jurisdiction_id in jurisdiction_ids
+        and (not rule.service_types or service_type in rule.service_types)
+        and (not rule.charge_types or charge_type in rule.charge_types)
     )
 
 
 def _compute(
     rule: TaxRule, facts: LineFacts, amount: Decimal, levied: Mapping[str, Decimal],
-    context: BillContext, state: InvoiceState,
+    context: BillContext, state: InvoiceState, parts: dict[Portion, Decimal],
 ) -> _Computed | None:  # fmt: skip
     if not _has_share(rule, facts):
         return None
     _check_currency(rule, context)
-    taxable = portion_of(
-        amount, interstate_share=facts.interstate_share, portion=rule.portion,
-        decimals=context.currency.minor_units,
-    )  # fmt: skip
+    taxable = parts.get(rule.portion)
+    if taxable is None:
+        taxable = parts[rule.portion] = portion_of(
+            amount, interstate_share=facts.interstate_share, portion=rule.portion,
+            decimals=context.currency.minor_units,
+        )  # fmt: skip
     if not rule.calculation.is_on_amount:
         return _per_unit(rule, facts, taxable, state, context.currency, positive=amount > 0)
-    base = taxable + sum((levied.get(tax_type, Decimal(0)) for tax_type in rule.base_taxes),
-                         Decimal(0))  # fmt: skip
+    base = taxable + (
+        sum((levied.get(tax_type, _ZERO) for tax_type in rule.base_taxes), _ZERO)
+        if rule.base_taxes
+        else _ZERO  # what the sum of no taxes is: the same addition, without the generator
+    )
     if base == 0:
         return None
-    return _on_amount(rule, base, context.currency)
+    return _on_amount(rule, base, context)
 
 
 def _treatment(
@@ -330,17 +356,18 @@ def line_taxes(
     context: BillContext,
     state: InvoiceState,
     *,
+    rules: Sequence[TaxRule],
     absorbed: frozenset[str] = frozenset(),
 ) -> tuple[tuple[TaxRule, AppliedTax], ...]:
     """The taxes of a line of `amount` (its taxable, tax-excluded amount), in evaluation order,
-    given what the bill's earlier lines used up (`state`, read only: `InvoiceState.record`). The
-    rules in `absorbed` (fees a tax-inclusive price cannot carry) are carrier-absorbed."""
+    given what the bill's earlier lines used up (`state`, read only: `InvoiceState.record`).
+    `rules` are the context's rules that select the line (`selected_rules`, in evaluation order).
+    The rules in `absorbed` (fees a tax-inclusive price cannot carry) are carrier-absorbed."""
     levied: dict[str, Decimal] = {}
     found: list[tuple[TaxRule, AppliedTax]] = []
-    for rule in context.rules:
-        if not _selects(rule, facts):
-            continue
-        computed = _compute(rule, facts, amount, levied, context, state)
+    parts: dict[Portion, Decimal] = {}
+    for rule in rules:
+        computed = _compute(rule, facts, amount, levied, context, state, parts)
         if computed is None:
             continue
         computed = _capped(rule, computed, facts, state)

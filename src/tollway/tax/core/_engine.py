@@ -8,23 +8,32 @@ amounts.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
-from typing import Final, Protocol
+from typing import Final, Protocol, TypeVar
 
-from tollway.accounts import BillingAccount, Party
+from tollway.accounts import BillingAccount, CustomerClass, Party
 from tollway.billing import (
     AppliedBillingRate,
     AppliedTax,
     BillingInputs,
+    ChargeType,
     TaxCalculator,
     TaxItem,
     TaxTreatment,
 )
 from tollway.money import Currency, Money, sum_money
 from tollway.tax.core._account_data import check_account_data
-from tollway.tax.core._calculate import BillContext, InvoiceState, bill_context, line_taxes
+from tollway.tax.core._calculate import (
+    BillContext,
+    InvoiceState,
+    bill_context,
+    line_taxes,
+    rate_of,
+    rules_in_force,
+    selected_rules,
+)
 from tollway.tax.core._model import (
     Calculation,
     ExemptionCertificate,
@@ -41,6 +50,22 @@ cap_passes_max: Final = 4
 """Passes over a bill to fix the lines' shares of invoice caps: one finds the rules whose net
 total is above the cap; a further one is needed only when capping one rule (on a tax-inclusive
 line, whose net then grows) lifts another above its cap."""
+selections_max: Final = 65_536
+"""The most rule lookups an engine remembers in each of its two caches of them (the rules in
+force per tax point and customer class; the rules selecting a line per tax point, customer class,
+location, service type and charge type)."""
+plain_taxes_max: Final = 16_384
+"""The most plain lines' taxes an engine remembers (`_plain_taxes`; some 2 KiB each, so at most
+about 32 MiB). Each cache is emptied when full and filled again: an engine kept for a long run
+stays small, and what it remembers never changes a result."""
+
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+_InForceKey = tuple[date, CustomerClass]
+_SelectionKey = tuple[date, CustomerClass, frozenset[str], str, ChargeType]
+_Selection = tuple[tuple[TaxRule, ...], bool]
+_Taxes = tuple[tuple[TaxRule, AppliedTax], ...]
+_TaxesKey = tuple[_SelectionKey, Currency, str, str, str, tuple[str, ...]]
 
 
 class TaxProvider(TaxCalculator, Protocol):
@@ -94,7 +119,8 @@ class TaxEngine:
     """
 
     __slots__ = (
-        "_capped_rules", "_certificates", "_rule_chains", "_studies", "account_data", "tables",
+        "_capped_rules", "_certificates", "_in_force", "_rates", "_rule_chains", "_selections",
+        "_studies", "_taxes", "account_data", "tables",
     )  # fmt: skip
 
     def __init__(self, tables: TaxTables, *, account_data: TaxAccountData = NO_ACCOUNT_DATA):
@@ -113,6 +139,66 @@ class TaxEngine:
         self._capped_rules = {
             rule.id: rule for rule in tables.rules if rule.cap_per_invoice is not None
         }
+        self._rates = {
+            rule.id: rate_of(rule) for rule in tables.rules if rule.calculation is Calculation.RATE
+        }
+        # The tables never change, so a lookup's rules depend on its key alone.
+        self._in_force: dict[_InForceKey, tuple[TaxRule, ...]] = {}
+        self._selections: dict[_SelectionKey, _Selection] = {}
+        self._taxes: dict[_TaxesKey, _Taxes] = {}
+
+    def _rules_in_force(self, party: Party, tax_point: date) -> tuple[TaxRule, ...]:
+        key = (tax_point, party.customer_class)
+        found = self._in_force.get(key)
+        if found is None:
+            found = rules_in_force(self.tables, party, tax_point)
+            _remember(self._in_force, key, found, entries_max=selections_max)
+        return found
+
+    def _selected(
+        self, selection: _SelectionKey, rules: tuple[TaxRule, ...], facts: LineFacts
+    ) -> _Selection:
+        """The rules of `rules` (those in force for the selection's tax point and customer class)
+        selecting a line with `facts`, and whether they are plain: no fee charged once per bill or
+        circuit, no invoice cap (their taxes depend on the line's earlier lines)."""
+        found = self._selections.get(selection)
+        if found is None:
+            chosen = selected_rules(
+                rules, jurisdiction_ids=facts.jurisdiction_ids,
+                service_type=facts.service_type, charge_type=facts.charge_type,
+            )  # fmt: skip
+            plain = not any(
+                rule.calculation in _FEES or rule.cap_per_invoice is not None for rule in chosen
+            )
+            found = (chosen, plain)
+            _remember(self._selections, selection, found, entries_max=selections_max)
+        return found
+
+    def _plain_taxes(
+        self,
+        selection: _SelectionKey,
+        rules: tuple[TaxRule, ...],
+        facts: LineFacts,
+        amount: Decimal,
+        context: BillContext,
+        state: InvoiceState,
+    ) -> _Taxes:
+        """`line_taxes` of a tax-exclusive line whose rules are plain (`_selected`), remembered
+        per what decides them: the selection (tax point, customer class, location, service and
+        charge type), the currency, the amount, interstate share and minutes exactly as written
+        (100 and 100.00 print different taxable amounts) and the accounts of the line's chain
+        that hold certificates. Nothing else of the line (its id, product, voice channels) or of
+        the bill's earlier lines is read by plain rules."""
+        holders = tuple(found for found in facts.account_ids if found in self._certificates)
+        key = (
+            selection, context.currency, str(amount), str(facts.interstate_share),
+            "" if facts.minutes is None else str(facts.minutes), holders,
+        )  # fmt: skip
+        found = self._taxes.get(key)
+        if found is None:
+            found = line_taxes(facts, amount, context, state, rules=rules)
+            _remember(self._taxes, key, found, entries_max=plain_taxes_max)
+        return found
 
     def apply(
         self,
@@ -138,6 +224,12 @@ class TaxEngine:
         return tuple(taxed), tax_items(taxed, account.currency)
 
 
+def _remember(cache: dict[_Key, _Value], key: _Key, value: _Value, *, entries_max: int) -> None:
+    if len(cache) >= entries_max:
+        cache.clear()
+    cache[key] = value
+
+
 class _Bill:
     """One bill's taxing: its contexts and placements per tax point, built when first needed."""
 
@@ -155,40 +247,55 @@ class _Bill:
         self.party = party
         self.inputs = inputs
         self.bill_date = bill_date
-        self.at_point: dict[date, tuple[BillContext, Placement]] = {}
+        self.at_point: dict[date, tuple[BillContext, Placement, _InForceKey]] = {}
 
     def taxed(
         self, lines: Sequence[AppliedBillingRate], *, limits: Mapping[tuple[str, str], Decimal]
     ) -> list[AppliedBillingRate]:
         """Every line with its taxes, in bill order, each line's tax of a capped rule at most its
-        limit (by rule id and line id)."""
+        limit (by rule id and line id). A tax-exclusive line that gets no taxes and had none is
+        kept as it is."""
         state = InvoiceState(limits=limits)
         taxed: list[AppliedBillingRate] = []
+        engine = self.engine
         for line in lines:
-            context, placement = self._at(self._tax_point(line))
+            context, placement, key = self._at(self._tax_point(line))
             facts = placement.facts(line)
+            selection = (*key, facts.jurisdiction_ids, facts.service_type, facts.charge_type)
+            rules, plain = engine._selected(selection, context.rules, facts)
             if facts.tax_inclusive:
-                taxed.append(_split_inclusive(line, facts, context, state))
+                taxed.append(_split_inclusive(line, facts, context, state, rules))
+                continue
+            amount = line.amount.amount
+            if not rules:
+                found: _Taxes = ()
+            elif plain:
+                found = engine._plain_taxes(selection, rules, facts, amount, context, state)
             else:
-                found = line_taxes(facts, line.amount.amount, context, state)
-                state.record(found, facts)
-                taxed.append(replace(line, taxes=tuple(tax for _, tax in found)))
+                found = line_taxes(facts, amount, context, state, rules=rules)
+            if not found and not line.taxes:
+                taxed.append(line)
+                continue
+            state.record(found, facts)
+            taxed.append(_with_taxes(line, tuple(tax for _, tax in found)))
         return taxed
 
     def _tax_point(self, line: AppliedBillingRate) -> date:
         owner = self.inputs.accounts.get(line.billing_account_id, self.account)
         return tax_point(line, bill_date=self.bill_date, time_zone=owner.time_zone)
 
-    def _at(self, point: date) -> tuple[BillContext, Placement]:
+    def _at(self, point: date) -> tuple[BillContext, Placement, _InForceKey]:
         found = self.at_point.get(point)
         if found is None:
             engine = self.engine
             context = bill_context(
-                engine.tables, engine._certificates, engine._rule_chains,
-                account=self.account, party=self.party, tax_point=point,
+                engine.tables, engine._certificates, engine._rule_chains, engine._rates,
+                account=self.account, rules=engine._rules_in_force(self.party, point),
+                tax_point=point,
             )  # fmt: skip
             placement = Placement(engine.tables, engine._studies, self.inputs, tax_point=point)
-            found = self.at_point[point] = (context, placement)
+            key = (point, self.party.customer_class)
+            found = self.at_point[point] = (context, placement, key)
         return found
 
 
@@ -224,7 +331,11 @@ _FEES: Final = frozenset({Calculation.FIXED_PER_INVOICE, Calculation.PER_LINE})
 
 
 def _split_inclusive(
-    line: AppliedBillingRate, facts: LineFacts, context: BillContext, state: InvoiceState
+    line: AppliedBillingRate,
+    facts: LineFacts,
+    context: BillContext,
+    state: InvoiceState,
+    rules: Sequence[TaxRule],
 ) -> AppliedBillingRate:
     """A tax-inclusive line split into its net amount and billed taxes adding up to the price.
 
@@ -242,7 +353,7 @@ def _split_inclusive(
         return minor_unit * (-units if negative else units)
 
     def taxes_at(units: int, absorbed: frozenset[str]) -> tuple[tuple[TaxRule, AppliedTax], ...]:
-        return line_taxes(facts, taxable_of(units), context, state, absorbed=absorbed)
+        return line_taxes(facts, taxable_of(units), context, state, rules=rules, absorbed=absorbed)
 
     def fits(units: int, absorbed: frozenset[str]) -> bool:
         billed = _billed([tax for _, tax in taxes_at(units, absorbed)], context.currency)
@@ -266,6 +377,16 @@ def _split_inclusive(
     split = replace(line, amount=net, taxes=taxes, tax_inclusive=True)
     assert split.amount + split.tax_amount == line.amount, f"{line.id}: inclusive split"
     return split
+
+
+_LINE_FIELDS: Final = tuple(found.name for found in fields(AppliedBillingRate) if found.init)
+
+
+def _with_taxes(line: AppliedBillingRate, taxes: tuple[AppliedTax, ...]) -> AppliedBillingRate:
+    """`replace(line, taxes=taxes)`, without `replace`'s inspection of the fields on every call."""
+    values = {name: getattr(line, name) for name in _LINE_FIELDS}
+    values["taxes"] = taxes
+    return AppliedBillingRate(**values)
 
 
 def _largest(most: int, fits: Callable[[int], bool]) -> int:

@@ -165,9 +165,26 @@ def price_index(inputs: BillingInputs) -> dict[str, tuple[ProductOfferingPrice, 
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """The part of a line's facts its product, billing account and price id alone decide."""
+
+    service_type: str
+    product_id: str | None
+    jurisdiction_ids: frozenset[str]
+    interstate_share: Decimal
+    voice_channels: int
+    voice_line_type: str | None
+    account_ids: tuple[str, ...]
+    price: ProductOfferingPrice | None
+
+
 class Placement:
     """Locates the lines of one bill taxed at one tax point (`facts`): traffic studies in force on
-    `tax_point` apply."""
+    `tax_point` apply. A bill's lines of one product, billing account and price share where they
+    are taxed, found once (`_where`); so do the parts (an account's chain, a product's place, a
+    service type's share for an account chain). Per placement: it lives as long as the bill's
+    taxing."""
 
     def __init__(
         self,
@@ -182,34 +199,52 @@ class Placement:
         self.inputs = inputs
         self.tax_point = tax_point
         self.prices = price_index(inputs)
+        self._where: dict[tuple[str | None, str, str | None], _Where] = {}
+        self._chains: dict[str, tuple[str, ...]] = {}
+        self._places: dict[str, tuple[frozenset[str], bool]] = {}
+        self._shares: dict[tuple[str, tuple[str, ...]], Decimal] = {}
 
     def facts(self, line: AppliedBillingRate) -> LineFacts:
+        key = (line.product_id, line.billing_account_id, line.price_id)
+        where = self._where.get(key)
+        if where is None:
+            where = self._where[key] = self._locate(line)
+        return LineFacts(
+            line_id=line.id,
+            service_type=where.service_type,
+            charge_type=tax_charge_type(line),
+            product_id=where.product_id,
+            jurisdiction_ids=where.jurisdiction_ids,
+            interstate_share=where.interstate_share,
+            voice_channels=where.voice_channels,
+            voice_line_type=where.voice_line_type,
+            minutes=minutes_of(line),
+            account_ids=where.account_ids,
+            tax_inclusive=is_tax_inclusive(line, where.price),
+        )
+
+    def _locate(self, line: AppliedBillingRate) -> _Where:
+        """What the line's product, billing account and price decide (`_Where`)."""
         product = self._product(line)
         account_ids = self._account_ids(line.billing_account_id)
         service_type = self._service_type(line, product)
         if product is None:
             location = self._billing_site_jurisdiction(line, account_ids)
+            jurisdiction_ids = frozenset(j.id for j in self.tables.chain(location))
             share = self._allocated_share(service_type, account_ids)
         else:
-            location = self._site_jurisdiction(
-                product.site_a_id,
-                described=f"site A of product {product.id!r}, circuit {product.circuit_id}",
-                fallback=product.jurisdiction_id,
-            )
-            share = self._product_share(product, location, service_type, account_ids)
+            jurisdiction_ids, interstate = self._product_place(product)
+            share = Decimal(1) if interstate else self._allocated_share(service_type, account_ids)
         found = self.prices.get(line.price_id or "")
-        return LineFacts(
-            line_id=line.id,
+        return _Where(
             service_type=service_type,
-            charge_type=tax_charge_type(line),
             product_id=None if product is None else product.id,
-            jurisdiction_ids=frozenset(j.id for j in self.tables.chain(location)),
+            jurisdiction_ids=jurisdiction_ids,
             interstate_share=share,
             voice_channels=0 if product is None else product.voice_channels,
             voice_line_type=None if product is None else product.voice_line_type,
-            minutes=minutes_of(line),
             account_ids=account_ids,
-            tax_inclusive=is_tax_inclusive(line, None if found is None else found[0]),
+            price=None if found is None else found[0],
         )
 
     def _product(self, line: AppliedBillingRate) -> Product | None:
@@ -230,7 +265,24 @@ class Placement:
         return "" if offering is None else offering.product_type
 
     def _account_ids(self, account_id: str) -> tuple[str, ...]:
-        return account_chain(account_id, self.inputs.accounts)
+        found = self._chains.get(account_id)
+        if found is None:
+            found = self._chains[account_id] = account_chain(account_id, self.inputs.accounts)
+        return found
+
+    def _product_place(self, product: Product) -> tuple[frozenset[str], bool]:
+        """The jurisdictions of the product's site A, and whether it is a private line to
+        another state (wholly interstate); found once per product."""
+        found = self._places.get(product.id)
+        if found is None:
+            location = self._site_jurisdiction(
+                product.site_a_id,
+                described=f"site A of product {product.id!r}, circuit {product.circuit_id}",
+                fallback=product.jurisdiction_id,
+            )
+            jurisdiction_ids = frozenset(j.id for j in self.tables.chain(location))
+            found = self._places[product.id] = (jurisdiction_ids, self._crosses(product, location))
+        return found
 
     def _site_jurisdiction(self, site_id: str, *, described: str, fallback: str | None) -> str:
         """The jurisdiction of a site; `fallback` when the inputs do not hold the site."""
@@ -265,18 +317,16 @@ class Placement:
             "(or an account above it) a billing_site_id"
         )
 
-    def _product_share(
-        self, product: Product, location: str, service_type: str, account_ids: Sequence[str]
-    ) -> Decimal:
-        if product.site_z_id is not None:
-            far_end = self._site_jurisdiction(
-                product.site_z_id,
-                described=f"site Z of product {product.id!r}, circuit {product.circuit_id}",
-                fallback=None,
-            )
-            if self.tables.state_of(far_end) != self.tables.state_of(location):
-                return Decimal(1)
-        return self._allocated_share(service_type, account_ids)
+    def _crosses(self, product: Product, location: str) -> bool:
+        """Whether the product's site Z lies in another state than its site A (`location`)."""
+        if product.site_z_id is None:
+            return False
+        far_end = self._site_jurisdiction(
+            product.site_z_id,
+            described=f"site Z of product {product.id!r}, circuit {product.circuit_id}",
+            fallback=None,
+        )
+        return self.tables.state_of(far_end) != self.tables.state_of(location)
 
     def _study(self, service_type: str, account_ids: Sequence[str]) -> TrafficStudy | None:
         """The study in force of the line's account, else of the nearest account above it."""
@@ -286,7 +336,14 @@ class Placement:
                     return study
         return None
 
-    def _allocated_share(self, service_type: str, account_ids: Sequence[str]) -> Decimal:
+    def _allocated_share(self, service_type: str, account_ids: tuple[str, ...]) -> Decimal:
+        key = (service_type, account_ids)
+        found = self._shares.get(key)
+        if found is None:
+            found = self._shares[key] = self._allocated(service_type, account_ids)
+        return found
+
+    def _allocated(self, service_type: str, account_ids: Sequence[str]) -> Decimal:
         percent = Decimal(0)
         allocation = self.tables.allocations.get(service_type)
         if allocation is not None:
