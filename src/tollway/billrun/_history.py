@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import JSON, ColumnElement, Row, Text, case, cast, func, literal, or_, select
+from sqlalchemy import JSON, ColumnElement, Row, Text, case, cast, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -23,6 +23,7 @@ from tollway.billing import AnnualClosing, AppliedBillingRate, BillCategory, Bil
 from tollway.storage import BillRepository
 from tollway.storage import _tables as tables
 from tollway.storage._bill_rows import line_from_row
+from tollway.storage._repositories_bills import check_line_totals
 
 ids_per_statement_max: Final = 500
 """Ids in one `IN (...)` list: bounded statements on every database."""
@@ -183,7 +184,7 @@ def _lines_sparing_usage_breakdowns(
     currency_of = {row.id: row.currency for row in headers}
     by_bill: dict[str, list[AppliedBillingRate]] = {}
     for chunk in _chunks([row.id for row in headers]):
-        _check_line_totals(session, headers, chunk)
+        check_line_totals(session, headers, chunk)
         statement: Select[Any] = select(*columns, breakdown).where(line.bill_id.in_(chunk))
         if charge_types is not None:
             statement = statement.where(line.charge_type.in_(sorted(t.value for t in charge_types)))
@@ -194,24 +195,6 @@ def _lines_sparing_usage_breakdowns(
                 found = replace(found, breakdown=kept)
             by_bill.setdefault(row.bill_id, []).append(found)
     return by_bill
-
-
-def _check_line_totals(
-    session: Session, headers: Sequence[Row[Any]], bill_ids: Sequence[str]
-) -> None:
-    """Every bill's lines, all of them, add up to the total stored beside them (as
-    `BillRepository.issued_lines` checks)."""
-    line = tables.applied_billing_rates.c
-    statement = (
-        select(line.bill_id, func.sum(line.amount_minor).label("total"))
-        .where(line.bill_id.in_(bill_ids))
-        .group_by(line.bill_id)
-    )
-    sums = {row.bill_id: row.total for row in session.execute(statement)}
-    wanted = set(bill_ids)
-    for row in headers:
-        if row.id in wanted:
-            assert int(sums.get(row.id) or 0) == row.tax_excluded_amount_minor, f"{row.id}: lines"
 
 
 def _payers_billing_products(

@@ -450,22 +450,7 @@ class BillRepository:
         return tuple(found for row in ordered for found in by_bill.get(row.id, ()))
 
     def _check_line_totals(self, headers: Sequence[Row[Any]], bill_ids: Sequence[str]) -> None:
-        """Every bill's lines, all of them, add up to the total stored beside them."""
-        line = tables.applied_billing_rates.c
-        sums = {
-            row.bill_id: row.total
-            for row in self.session.execute(
-                select(line.bill_id, func.sum(line.amount_minor).label("total"))
-                .where(line.bill_id.in_(bill_ids))
-                .group_by(line.bill_id)
-            )
-        }
-        wanted = set(bill_ids)
-        for row in headers:
-            if row.id in wanted:
-                assert int(sums.get(row.id) or 0) == row.tax_excluded_amount_minor, (
-                    f"{row.id}: lines"
-                )
+        check_line_totals(self.session, headers, bill_ids)
 
     def get(self, bill_id: str) -> CustomerBill | None:
         found = self._load([bill_id])
@@ -582,3 +567,23 @@ def _filtered(statement: Select[Any], query: BillQuery) -> Select[Any]:
         if value is not None:
             statement = statement.where(where == value)
     return statement
+
+
+def check_line_totals(
+    session: Session, headers: Sequence[Row[Any]], bill_ids: Sequence[str]
+) -> None:
+    """Every bill's lines, all of them, add up to the total stored beside them (`headers`: rows
+    with the bill's `id` and `tax_excluded_amount_minor`)."""
+    line = tables.applied_billing_rates.c
+    sums = {
+        row.bill_id: row.total
+        for row in session.execute(
+            select(line.bill_id, func.sum(line.amount_minor).label("total"))
+            .where(line.bill_id.in_(bill_ids))
+            .group_by(line.bill_id)
+        )
+    }
+    wanted = set(bill_ids)
+    for row in headers:
+        if row.id in wanted:
+            assert int(sums.get(row.id) or 0) == row.tax_excluded_amount_minor, f"{row.id}: lines"
